@@ -1,0 +1,193 @@
+//! `behavry serve`: open the store, load and watch the policy, start the
+//! gateway listener and the admin listener, and run until Ctrl-C / SIGTERM.
+
+use anyhow::Context as _;
+use behavry_config::{Config, UpstreamTransportConfig};
+use behavry_control::{ensure_admin_token, ControlState};
+use behavry_gateway::{Gateway, GatewaySettings, Upstreams};
+use behavry_policy::{PolicyHandle, PolicySet, PolicyWatcher};
+use behavry_store::Store;
+use behavry_upstream::{UpstreamSpec, UpstreamTransport};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn run(ctx: &super::Context) -> anyhow::Result<ExitCode> {
+    let config = ctx.load_config()?;
+    let running = start(config).await?;
+    running.wait().await
+}
+
+/// A started gateway: its state and the tasks serving it.
+pub struct Running {
+    pub gateway: Arc<Gateway>,
+    pub store: Store,
+    pub data_dir: PathBuf,
+    servers: tokio::task::JoinSet<anyhow::Result<()>>,
+    _watcher: Option<PolicyWatcher>,
+}
+
+impl Running {
+    pub async fn wait(mut self) -> anyhow::Result<ExitCode> {
+        let first = self.servers.join_next().await;
+        self.servers.abort_all();
+        self.gateway.upstreams.close_all().await;
+        match first {
+            Some(Ok(Ok(()))) | None => Ok(ExitCode::SUCCESS),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(e)) => Err(anyhow::anyhow!("server task failed: {e}")),
+        }
+    }
+}
+
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let data_dir = config.server.data_dir.clone();
+    create_private_dir(&data_dir)?;
+    let store = match &config.storage.url {
+        Some(url) => Store::open_url(url).await,
+        None => Store::open_dir(&data_dir).await,
+    }
+    .context("cannot open the store")?;
+
+    let set = PolicySet::load_dir_with_limit(&config.policy.dir, config.policy.eval_timeout)
+        .with_context(|| format!("cannot load the policy set in {}", config.policy.dir.display()))?;
+    tracing::info!(revision = %set.revision(), tests = set.test_report().total(), dir = %config.policy.dir.display(), "policy set loaded");
+    let policy = PolicyHandle::new(set);
+    let watcher = if config.policy.watch {
+        Some(PolicyWatcher::spawn(&config.policy.dir, policy.clone()).context("cannot watch the policy directory")?)
+    } else {
+        None
+    };
+
+    let (specs, legacy_only) = upstream_specs(&config)?;
+    let settings = GatewaySettings {
+        redaction: config.trace.redaction.clone(),
+        approval_timeout: config.approvals.timeout,
+        keepalive: config.approvals.keepalive,
+        max_body_bytes: config.server.max_body_bytes,
+        session_idle: config.server.session_idle,
+    };
+    let gateway = Gateway::new(settings, policy, store.clone(), Upstreams::new(specs, legacy_only));
+    let agents = gateway.reload_agents().await.context("cannot load agents")?;
+    gateway.spawn_session_reaper();
+
+    let (admin_token, minted) = ensure_admin_token(&store, &data_dir).await.context("cannot set up the admin token")?;
+    if let Some(path) = minted {
+        tracing::info!(path = %path.display(), "admin token created (first run); it is shown nowhere else");
+    }
+    let control = Arc::new(ControlState { gateway: gateway.clone(), admin_token, policy_dir: config.policy.dir.clone() });
+
+    let mcp_listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let admin_listener = tokio::net::TcpListener::bind(config.admin.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (admin)", config.admin.listen))?;
+    let mcp_addr = mcp_listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+    tracing::info!(
+        mcp = %format!("http://{mcp_addr}/mcp"),
+        admin = %format!("http://{admin_addr}"),
+        upstreams = config.upstreams.len(),
+        agents,
+        "behavry is serving"
+    );
+
+    let mut servers = tokio::task::JoinSet::new();
+    let mcp_router = behavry_gateway::router(gateway.clone());
+    servers.spawn(async move {
+        axum::serve(mcp_listener, mcp_router).with_graceful_shutdown(shutdown_signal()).await.context("gateway listener failed")
+    });
+    let admin_router = behavry_control::router(control);
+    servers.spawn(async move {
+        axum::serve(admin_listener, admin_router).with_graceful_shutdown(shutdown_signal()).await.context("admin listener failed")
+    });
+    Ok(Running { gateway, store, data_dir, servers, _watcher: watcher })
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict permissions of {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Turn configured upstreams into transport specs, resolving secret
+/// references from the environment. Missing secrets stop start-up.
+fn upstream_specs(config: &Config) -> anyhow::Result<(Vec<UpstreamSpec>, Vec<String>)> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let mut specs = Vec::new();
+    let mut legacy_only = Vec::new();
+    for up in &config.upstreams {
+        let transport = match &up.transport {
+            UpstreamTransportConfig::Stdio { command, args, env, cwd } => {
+                let mut resolved = Vec::new();
+                for (k, v) in env {
+                    let value = behavry_config::resolve_secret(v, lookup).with_context(|| format!("upstream `{}` env {k}", up.name))?;
+                    resolved.push((k.clone(), value));
+                }
+                UpstreamTransport::Stdio { command: resolve_command(command), args: args.clone(), env: resolved, cwd: cwd.clone() }
+            }
+            UpstreamTransportConfig::Http { url, headers } => {
+                let mut resolved = Vec::new();
+                for (k, v) in headers {
+                    let value = behavry_config::resolve_secret(v, lookup).with_context(|| format!("upstream `{}` header {k}", up.name))?;
+                    resolved.push((k.clone(), value));
+                }
+                UpstreamTransport::Http { url: url.clone(), headers: resolved }
+            }
+        };
+        if up.protocol == "legacy" {
+            legacy_only.push(up.name.clone());
+        }
+        specs.push(UpstreamSpec {
+            name: up.name.clone(),
+            transport,
+            request_timeout: up.request_timeout,
+            connect_timeout: up.connect_timeout,
+        });
+    }
+    if specs.is_empty() {
+        tracing::warn!("no upstreams are configured: every call will be denied");
+    }
+    Ok((specs, legacy_only))
+}
+
+/// A bare command name is looked up beside the `behavry` executable first
+/// (so the bundled demo server is found), then on PATH.
+fn resolve_command(command: &str) -> String {
+    if command.contains('/') {
+        return command.to_string();
+    }
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(command)));
+    match beside {
+        Some(path) if path.is_file() => path.display().to_string(),
+        _ => command.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

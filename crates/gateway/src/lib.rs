@@ -1,0 +1,32 @@
+//! The Behavry gateway: the only crate on the per-call path.
+//!
+//! A request enters at `http` (authentication, envelope), is handled by the
+//! era it belongs to (`legacy` sessions or `modern` stateless requests),
+//! routed by `dispatch`, and — for `tools/call`, `resources/read` and
+//! `prompts/get` — decided and recorded by `pipeline` before `forward`
+//! sends it to its upstream. `reply` is the one place errors become
+//! responses.
+
+mod approvals;
+mod context;
+mod credentials;
+mod dispatch;
+mod forward;
+mod http;
+mod legacy;
+mod lists;
+mod metrics;
+mod modern;
+mod pipeline;
+mod reply;
+mod session;
+mod state;
+mod upstreams;
+mod visibility;
+
+pub use approvals::{ApprovalError, ApprovalHub, Release};
+pub use credentials::{hash_credential, mint_credential, AgentDirectory, AuthError};
+pub use http::router;
+pub use metrics::Metrics;
+pub use state::{Gateway, GatewaySettings};
+pub use upstreams::{UnavailableError, Upstreams};

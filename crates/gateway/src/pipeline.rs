@@ -1,0 +1,324 @@
+//! The path of one decided call (`tools/call`, `resources/read`,
+//! `prompts/get`): resolve → decide → record → (hold) → forward → record
+//! the outcome.
+//!
+//! Invariants:
+//! - Nothing reaches an upstream unless the decision is Allow (or an
+//!   Intercept an operator approved) AND the decision is durably in the trace.
+//! - Every failure on the way denies, and the denial is traced when the
+//!   trace is writable.
+
+use crate::approvals::Release;
+use crate::context::{strip_envelope, CallCtx};
+use crate::forward::forward;
+use crate::reply::{error_message, OutEvent};
+use behavry_core::{
+    decide, redact_arguments, CallKind, CallOutcome, Decision, DecisionId, Guards, PolicyInput, Reason, ToolCall,
+    TraceEvent, TraceEventKind, Verdict,
+};
+use behavry_protocol as proto;
+use behavry_store::NewApproval;
+use serde_json::{json, Value};
+use std::time::Instant;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Run one decided call to completion; returns the JSON-RPC response message.
+pub async fn decided_call(
+    ctx: &CallCtx,
+    id: &Value,
+    kind: CallKind,
+    params: Option<Value>,
+    out: Option<mpsc::Sender<OutEvent>>,
+    cancel: CancellationToken,
+) -> Value {
+    let target = match proto::call_target(kind.method(), params.as_ref()) {
+        Ok(Some(t)) => t,
+        Ok(None) | Err(_) => {
+            let why = proto::call_target(kind.method(), params.as_ref()).err().map(|e| e.to_string());
+            return error_message(Some(id), proto::INVALID_PARAMS, why.unwrap_or_else(|| "missing call target".into()), None);
+        }
+    };
+    let resolved = match kind {
+        CallKind::ResourcesRead => ctx.resolve_uri(&target.name),
+        _ => ctx.resolve_name(&target.name),
+    };
+    let (upstream, tool, known) = match resolved {
+        Some((u, t)) if ctx.gw.upstreams.contains(&u) => (u, t.to_string(), true),
+        Some((u, t)) => (u, t.to_string(), false),
+        None => (String::new(), target.name.clone(), false),
+    };
+    let call = ToolCall { method: kind, upstream: upstream.clone(), tool: tool.clone(), arguments: target.arguments.clone() };
+    let input = PolicyInput::new((*ctx.agent).clone(), call, OffsetDateTime::now_utc(), ctx.request_meta(target.meta.clone(), false));
+    let decision_id = DecisionId(uuid::Uuid::now_v7().to_string());
+
+    let started = Instant::now();
+    let decision = if known {
+        let policy = ctx.gw.policy.current();
+        let mut evaluator = policy.evaluator();
+        decide(decision_id, &input, &Guards::default(), &mut evaluator)
+    } else {
+        Decision {
+            id: decision_id,
+            verdict: Verdict::Deny,
+            reasons: vec![Reason::guard(format!("`{}` does not name a configured upstream", target.name))],
+            policy_revision: ctx.gw.policy.current().revision().to_string(),
+        }
+    };
+    let eval_micros = started.elapsed().as_micros() as u64;
+    ctx.gw.metrics.decision_seconds.observe(started.elapsed().as_secs_f64());
+
+    let mut decision = decision;
+    let arguments = redact_arguments(&target.arguments, &ctx.gw.settings.redaction);
+    let mut held = None;
+    if decision.verdict == Verdict::Intercept {
+        match open_approval(ctx, &decision, &input, &arguments).await {
+            Ok(h) => held = Some(h),
+            Err(why) => {
+                decision.verdict = Verdict::Deny;
+                decision.reasons.push(Reason::error(why));
+            }
+        }
+    }
+    record_metric(ctx, decision.verdict);
+
+    let event = TraceEvent {
+        decision_id: decision.id.clone(),
+        time: OffsetDateTime::now_utc(),
+        event: TraceEventKind::Decision {
+            agent: (*ctx.agent).clone(),
+            method: kind,
+            upstream: upstream.clone(),
+            tool: tool.clone(),
+            arguments,
+            verdict: decision.verdict,
+            reasons: decision.reasons.clone(),
+            policy_revision: decision.policy_revision.clone(),
+            eval_micros,
+            session_id: ctx.session.as_ref().map(|s| s.id.clone()),
+            approval_id: held.as_ref().map(|(a, _): &(String, _)| a.clone()),
+        },
+    };
+    if let Err(e) = ctx.gw.store.append_trace(&event).await {
+        ctx.gw.metrics.trace_failures.inc();
+        tracing::error!(decision = %decision.id, error = %e, "decision trace write failed; denying the call");
+        return error_message(
+            Some(id),
+            proto::POLICY_DENIED,
+            "denied: the decision could not be recorded",
+            Some(json!({"decision_id": decision.id, "verdict": "deny"})),
+        );
+    }
+
+    match decision.verdict {
+        Verdict::Deny => {
+            let message = denial_message(&decision);
+            outcome(ctx, &decision.id, CallOutcome::Blocked { reason: message.clone() });
+            error_message(Some(id), proto::POLICY_DENIED, message, Some(decision_data(&decision)))
+        }
+        Verdict::Intercept => {
+            let Some((approval_id, rx)) = held else {
+                return error_message(Some(id), proto::POLICY_DENIED, "denied: approval unavailable", Some(decision_data(&decision)));
+            };
+            if let Some(out) = &out {
+                notify_held(out, &approval_id, target.meta.as_ref()).await;
+            }
+            ctx.gw.metrics.approvals_pending.inc();
+            let release = hold(ctx, &approval_id, rx, out.as_ref(), target.meta.as_ref(), &cancel).await;
+            ctx.gw.metrics.approvals_pending.dec();
+            let mut data = decision_data(&decision);
+            if let Some(obj) = data.as_object_mut() {
+                obj.insert("approval_id".into(), json!(approval_id));
+            }
+            match release {
+                Some(Release::Approved { .. }) => {
+                    forward_and_record(ctx, id, kind, params, &upstream, &tool, &decision.id, out, cancel).await
+                }
+                Some(Release::Rejected { reason, .. }) => {
+                    let reason = reason.unwrap_or_else(|| "no reason given".into());
+                    outcome(ctx, &decision.id, CallOutcome::Blocked { reason: format!("rejected by an approver: {reason}") });
+                    error_message(Some(id), proto::APPROVAL_REJECTED, format!("rejected by an approver: {reason}"), Some(data))
+                }
+                Some(Release::Expired) => {
+                    outcome(ctx, &decision.id, CallOutcome::Blocked { reason: "approval timed out".into() });
+                    error_message(Some(id), proto::APPROVAL_TIMEOUT, "denied: no approval decision before the timeout", Some(data))
+                }
+                None => {
+                    outcome(ctx, &decision.id, CallOutcome::Cancelled);
+                    error_message(Some(id), proto::POLICY_DENIED, "cancelled while held for approval", Some(data))
+                }
+            }
+        }
+        Verdict::Allow => forward_and_record(ctx, id, kind, params, &upstream, &tool, &decision.id, out, cancel).await,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward_and_record(
+    ctx: &CallCtx,
+    id: &Value,
+    kind: CallKind,
+    params: Option<Value>,
+    upstream: &str,
+    tool: &str,
+    decision_id: &DecisionId,
+    out: Option<mpsc::Sender<OutEvent>>,
+    cancel: CancellationToken,
+) -> Value {
+    let mut params = params.unwrap_or_else(|| json!({}));
+    let key = if kind == CallKind::ResourcesRead { "uri" } else { "name" };
+    if let Some(obj) = params.as_object_mut() {
+        obj.insert(key.into(), Value::String(tool.to_string()));
+    }
+    strip_envelope(&mut params);
+    let started = Instant::now();
+    let result = forward(ctx, upstream, kind.method(), params, out, cancel).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    ctx.gw.metrics.upstream_seconds.observe(started.elapsed().as_secs_f64());
+    let (label, recorded, response) = match result {
+        Ok(Ok(result)) => {
+            let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
+            let result = ctx.finish_result(result);
+            ("ok", CallOutcome::Completed { is_error, latency_ms }, json!({"jsonrpc": "2.0", "id": id, "result": result}))
+        }
+        Ok(Err(error)) => (
+            "error",
+            CallOutcome::Completed { is_error: true, latency_ms },
+            json!({"jsonrpc": "2.0", "id": id, "error": error}),
+        ),
+        Err(failure) => (
+            "failed",
+            CallOutcome::UpstreamFailed { error: failure.clone(), latency_ms },
+            error_message(Some(id), proto::UPSTREAM_UNAVAILABLE, failure, Some(json!({"decision_id": decision_id}))),
+        ),
+    };
+    ctx.gw
+        .metrics
+        .upstream_calls
+        .get_or_create(&crate::metrics::UpstreamLabels { upstream: upstream.to_string(), outcome: label.to_string() })
+        .inc();
+    outcome(ctx, decision_id, recorded);
+    response
+}
+
+async fn open_approval(
+    ctx: &CallCtx,
+    decision: &Decision,
+    input: &PolicyInput,
+    arguments: &Value,
+) -> Result<(String, tokio::sync::watch::Receiver<Option<Release>>), String> {
+    let now = OffsetDateTime::now_utc();
+    let approval = NewApproval {
+        decision_id: decision.id.clone(),
+        agent_id: input.agent.id.clone(),
+        agent_name: input.agent.name.clone(),
+        method: input.call.method,
+        upstream: input.call.upstream.clone(),
+        tool: input.call.tool.clone(),
+        arguments: arguments.clone(),
+        reasons: decision.reasons.clone(),
+        created_at: now,
+        expires_at: now + ctx.gw.settings.approval_timeout,
+    };
+    match ctx.gw.approvals.open(approval).await {
+        Ok((record, rx)) => Ok((record.id, rx)),
+        Err(e) => {
+            tracing::error!(error = %e, "could not open an approval; denying the call");
+            Err("approval could not be recorded".into())
+        }
+    }
+}
+
+/// Wait for an operator, keeping the client's stream alive. `None` when the
+/// client went away first.
+async fn hold(
+    ctx: &CallCtx,
+    approval_id: &str,
+    rx: tokio::sync::watch::Receiver<Option<Release>>,
+    out: Option<&mpsc::Sender<OutEvent>>,
+    meta: Option<&Value>,
+    cancel: &CancellationToken,
+) -> Option<Release> {
+    let wait = ctx.gw.approvals.wait(approval_id, rx, ctx.gw.settings.approval_timeout);
+    tokio::pin!(wait);
+    let mut tick = tokio::time::interval(ctx.gw.settings.keepalive);
+    tick.tick().await;
+    let mut beats = 0u64;
+    loop {
+        tokio::select! {
+            release = &mut wait => return Some(release),
+            _ = cancel.cancelled() => {
+                // The approval stays pending for operators; the waiter is gone.
+                ctx.gw.approvals.forget(approval_id);
+                return None;
+            }
+            _ = tick.tick() => {
+                beats += 1;
+                if let Some(out) = out {
+                    let event = match progress_token(meta) {
+                        Some(token) => OutEvent::Message(progress(token, beats, approval_id)),
+                        None => OutEvent::KeepAlive,
+                    };
+                    let _ = out.send(event).await;
+                }
+            }
+        }
+    }
+}
+
+async fn notify_held(out: &mpsc::Sender<OutEvent>, approval_id: &str, meta: Option<&Value>) {
+    if let Some(token) = progress_token(meta) {
+        let _ = out.send(OutEvent::Message(progress(token, 0, approval_id))).await;
+    }
+}
+
+fn progress_token(meta: Option<&Value>) -> Option<&Value> {
+    meta?.get("progressToken")
+}
+
+fn progress(token: &Value, step: u64, approval_id: &str) -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {
+        "progressToken": token,
+        "progress": step,
+        "message": format!("held for human approval (approval {approval_id})"),
+    }})
+}
+
+fn denial_message(decision: &Decision) -> String {
+    let reasons: Vec<&str> = decision.reasons.iter().map(|r| r.message.as_str()).collect();
+    if reasons.is_empty() {
+        "denied by policy".to_string()
+    } else {
+        format!("denied by policy: {}", reasons.join("; "))
+    }
+}
+
+fn decision_data(decision: &Decision) -> Value {
+    json!({
+        "decision_id": decision.id,
+        "verdict": decision.verdict,
+        "reasons": decision.reasons.iter().map(|r| r.message.clone()).collect::<Vec<_>>(),
+    })
+}
+
+fn record_metric(ctx: &CallCtx, verdict: Verdict) {
+    ctx.gw
+        .metrics
+        .decisions
+        .get_or_create(&crate::metrics::VerdictLabels { verdict: verdict.as_str().to_string() })
+        .inc();
+}
+
+/// Append an outcome event off the response path; a failure is logged and
+/// counted (the decision itself is already durable).
+fn outcome(ctx: &CallCtx, decision_id: &DecisionId, outcome: CallOutcome) {
+    let gw = ctx.gw.clone();
+    let event = TraceEvent { decision_id: decision_id.clone(), time: OffsetDateTime::now_utc(), event: TraceEventKind::Outcome { outcome } };
+    tokio::spawn(async move {
+        if let Err(e) = gw.store.append_trace(&event).await {
+            gw.metrics.trace_failures.inc();
+            tracing::error!(decision = %event.decision_id, error = %e, "could not record call outcome");
+        }
+    });
+}

@@ -1,0 +1,98 @@
+//! Everything the per-call path reads, assembled once at start-up.
+//!
+//! The gateway only reads snapshots here (policy, agent directory); the
+//! control plane swaps them. Nothing on the call path waits for an admin
+//! request.
+
+use crate::approvals::ApprovalHub;
+use crate::credentials::AgentDirectory;
+use crate::metrics::Metrics;
+use crate::session::Sessions;
+use crate::upstreams::Upstreams;
+use behavry_core::Redaction;
+use behavry_policy::PolicyHandle;
+use behavry_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tunables of the call path.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    pub redaction: Redaction,
+    pub approval_timeout: Duration,
+    pub keepalive: Duration,
+    pub max_body_bytes: usize,
+    pub session_idle: Duration,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            redaction: Redaction::default(),
+            approval_timeout: Duration::from_secs(300),
+            keepalive: Duration::from_secs(15),
+            max_body_bytes: 4 * 1024 * 1024,
+            session_idle: Duration::from_secs(3600),
+        }
+    }
+}
+
+pub struct Gateway {
+    pub settings: GatewaySettings,
+    pub policy: PolicyHandle,
+    pub store: Store,
+    pub agents: AgentDirectory,
+    pub approvals: ApprovalHub,
+    pub upstreams: Upstreams,
+    pub sessions: Sessions,
+    pub metrics: Metrics,
+}
+
+impl Gateway {
+    pub fn new(settings: GatewaySettings, policy: PolicyHandle, store: Store, upstreams: Upstreams) -> Arc<Self> {
+        Arc::new(Gateway {
+            settings,
+            policy,
+            approvals: ApprovalHub::new(store.clone()),
+            store,
+            agents: AgentDirectory::default(),
+            upstreams,
+            sessions: Sessions::default(),
+            metrics: Metrics::new(),
+        })
+    }
+
+    /// Reload the agent directory from the store (after create / revoke).
+    pub async fn reload_agents(&self) -> Result<usize, behavry_store::StoreError> {
+        let agents = self.store.list_agents().await?;
+        let active = agents
+            .into_iter()
+            .filter(|a| a.revoked_at.is_none())
+            .map(|a| (a.credential_hash.clone(), a.identity()));
+        let skipped = self.agents.replace(active);
+        for name in skipped {
+            tracing::error!(agent = %name, "stored credential hash is malformed; agent cannot authenticate");
+        }
+        Ok(self.agents.len())
+    }
+
+    /// Close idle sessions and those of agents no longer active.
+    pub fn spawn_session_reaper(self: &Arc<Self>) {
+        let gw = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                let Some(gw) = gw.upgrade() else { return };
+                let active = gw.store.list_agents().await.ok().map(|agents| {
+                    agents.into_iter().filter(|a| a.revoked_at.is_none()).map(|a| a.identity().id).collect::<Vec<_>>()
+                });
+                let dead = gw.sessions.reap(gw.settings.session_idle, |id| active.as_ref().is_none_or(|a| a.contains(id)));
+                for session in dead {
+                    session.close().await;
+                }
+                gw.metrics.sessions.set(gw.sessions.len() as i64);
+            }
+        });
+    }
+}

@@ -1,0 +1,26 @@
+//! Behavry's policy engine: Rego policy sets evaluated with regorus.
+//!
+//! A policy set is a directory of `*.rego` modules and optional `*.json`
+//! data files. It must define `data.behavry.decision`, whose value is
+//! `{"result": "allow"|"deny"|"intercept", "reasons": [string...]}`.
+//! A set is only ever activated after it parsed, compiled and passed its own
+//! `test_*` rules; a failed reload keeps the previous set (fail closed:
+//! never run without a validated policy). See docs/policy.md.
+
+mod error;
+mod evaluator;
+mod handle;
+mod input_value;
+mod rules;
+mod set;
+mod source;
+mod testing;
+mod watcher;
+
+pub use error::PolicyLoadError;
+pub use evaluator::PolicyEvaluator;
+pub use handle::{LiveEvaluator, PolicyHandle, PolicyStatus};
+pub use input_value::{input_value, json_value};
+pub use set::{PolicySet, DEFAULT_EVAL_TIME_LIMIT, ENTRY_POINT, TEST_TIME_LIMIT};
+pub use testing::{run_tests, TestReport, TestResult};
+pub use watcher::{PolicyWatcher, WatchError, DEFAULT_DEBOUNCE};

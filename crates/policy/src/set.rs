@@ -1,0 +1,163 @@
+//! A loaded, validated policy set: the prepared regorus engine plus the
+//! revision that identifies it.
+//!
+//! Invariants (a `PolicySet` value only exists if all hold):
+//! - every `*.rego` file parsed (all parse errors are reported together);
+//! - every `*.json` data file is a JSON object and merged without conflict;
+//! - the set compiles and defines `data.behavry.decision`;
+//! - every `test_*` rule of the set evaluates to `true`.
+
+use crate::error::PolicyLoadError;
+use crate::evaluator::{evaluate_value, PolicyEvaluator};
+use crate::input_value::json_value;
+use crate::rules::{list_rules, RuleInfo};
+use crate::source::{data_document, read_sources, revision_of, SourceFile, SourceKind};
+use crate::testing::{run_engine_tests, TestReport};
+use behavry_core::{EvalError, PolicyVerdict};
+use regorus::utils::limits::ExecutionTimerConfig;
+use regorus::Engine;
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::time::Duration;
+
+/// The rule every policy set must define; its value is the decision.
+pub const ENTRY_POINT: &str = "data.behavry.decision";
+/// Default execution time limit of one decision.
+pub const DEFAULT_EVAL_TIME_LIMIT: Duration = Duration::from_millis(50);
+/// Execution time limit of one `test_*` rule.
+pub const TEST_TIME_LIMIT: Duration = Duration::from_secs(5);
+
+/// Work units between two clock reads of the execution timer; a clock read
+/// on every unit would cost more than some whole decisions.
+const TIMER_CHECK_INTERVAL: u32 = 32;
+
+pub(crate) fn timer_config(limit: Duration) -> ExecutionTimerConfig {
+    ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::MIN.saturating_add(TIMER_CHECK_INTERVAL - 1),
+    }
+}
+
+/// A validated policy set, ready to evaluate.
+#[derive(Clone)]
+pub struct PolicySet {
+    engine: Engine,
+    revision: String,
+    files: Vec<String>,
+    tests: TestReport,
+    eval_time_limit: Duration,
+}
+
+impl std::fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("revision", &self.revision)
+            .field("files", &self.files)
+            .field("tests", &self.tests.total())
+            .field("eval_time_limit", &self.eval_time_limit)
+            .finish()
+    }
+}
+
+impl PolicySet {
+    /// Load, validate and self-test the policy set in `dir` with the default
+    /// decision time limit.
+    pub fn load_dir(dir: &Path) -> Result<PolicySet, PolicyLoadError> {
+        PolicySet::load_dir_with_limit(dir, DEFAULT_EVAL_TIME_LIMIT)
+    }
+
+    /// As [`PolicySet::load_dir`], with `eval_time_limit` per decision.
+    pub fn load_dir_with_limit(dir: &Path, eval_time_limit: Duration) -> Result<PolicySet, PolicyLoadError> {
+        let files = read_sources(dir)?;
+        let revision = revision_of(&files);
+        let (mut engine, rules) = compile_sources(&files)?;
+        if !defines_entry_point(&rules) {
+            return Err(PolicyLoadError::MissingEntryPoint);
+        }
+        let tests = TestReport::from_results(revision.clone(), run_engine_tests(&engine, &rules));
+        if !tests.all_passed() {
+            return Err(PolicyLoadError::TestsFailed { failures: tests.failure_lines(), report: tests });
+        }
+        engine.set_execution_timer_config(timer_config(eval_time_limit));
+        Ok(PolicySet {
+            engine,
+            revision,
+            files: files.into_iter().map(|f| f.relative).collect(),
+            tests,
+            eval_time_limit,
+        })
+    }
+
+    /// Short hex SHA-256 of the set's files and contents.
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
+    /// Relative paths of the files the set was loaded from, sorted.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// The self-test run that admitted this set.
+    pub fn test_report(&self) -> &TestReport {
+        &self.tests
+    }
+
+    pub fn eval_time_limit(&self) -> Duration {
+        self.eval_time_limit
+    }
+
+    /// An evaluator owning its own clone of the prepared engine (cheap).
+    pub fn evaluator(&self) -> PolicyEvaluator {
+        PolicyEvaluator::new(self.engine.clone(), self.revision.clone())
+    }
+
+    /// Evaluate the decision for an arbitrary JSON input document (used by
+    /// `behavry policy eval`); the same checks as the hot path apply.
+    pub fn evaluate_json(&self, input: &serde_json::Value) -> Result<PolicyVerdict, EvalError> {
+        let value = json_value(input).map_err(EvalError::Failed)?;
+        let mut engine = self.engine.clone();
+        evaluate_value(&mut engine, value)
+    }
+}
+
+fn defines_entry_point(rules: &[RuleInfo]) -> bool {
+    rules.iter().any(|rule| {
+        let path = rule.path();
+        path.len() >= 2 && path[0] == "behavry" && path[1] == "decision"
+    })
+}
+
+/// Parse every module and merge every data file into one prepared engine.
+/// Parse errors of all files are collected before failing.
+pub(crate) fn compile_sources(files: &[SourceFile]) -> Result<(Engine, Vec<RuleInfo>), PolicyLoadError> {
+    let mut engine = Engine::new();
+    let mut parse_errors = Vec::new();
+    for file in files.iter().filter(|f| f.kind == SourceKind::Rego) {
+        if let Err(err) = engine.add_policy(file.relative.clone(), file.content.clone()) {
+            let message = err.to_string().trim().to_string();
+            if message.contains(&file.relative) {
+                parse_errors.push(message);
+            } else {
+                parse_errors.push(format!("{}: {message}", file.relative));
+            }
+        }
+    }
+    if !parse_errors.is_empty() {
+        return Err(PolicyLoadError::Parse(parse_errors));
+    }
+    for file in files.iter().filter(|f| f.kind == SourceKind::Data) {
+        let data_error = |message: String| PolicyLoadError::Data { path: file.relative.clone().into(), message };
+        let document = data_document(file).map_err(data_error)?;
+        let value = json_value(&document).map_err(data_error)?;
+        engine.add_data(value).map_err(|e| data_error(e.to_string()))?;
+    }
+    let rules = list_rules(&mut engine).map_err(PolicyLoadError::Compile)?;
+    // Evaluating a constant query makes regorus analyse and prepare the
+    // modules now, so compile errors surface here and every clone of this
+    // engine starts prepared.
+    engine
+        .eval_bool_query("true".to_string(), false)
+        .map_err(|e| PolicyLoadError::Compile(e.to_string().trim().to_string()))?;
+    Ok((engine, rules))
+}

@@ -1,0 +1,4 @@
+// Rebuild when embedded migrations change.
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}

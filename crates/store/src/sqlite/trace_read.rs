@@ -1,0 +1,68 @@
+//! Reading the Decision Trace. Rows come back in ascending sequence order.
+
+use crate::StoreError;
+use behavry_core::{DecisionId, TraceEvent};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+pub(super) async fn tail(
+    pool: &SqlitePool,
+    after_seq: Option<u64>,
+    limit: u32,
+) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
+    let limit = i64::from(limit);
+    let rows = match after_seq {
+        Some(after) => {
+            let Ok(after) = i64::try_from(after) else {
+                return Ok(Vec::new());
+            };
+            sqlx::query("SELECT seq, body FROM trace_events WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        }
+        None => {
+            sqlx::query(
+                "SELECT seq, body FROM (SELECT seq, body FROM trace_events ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+    }
+    .map_err(|e| StoreError::db("could not read the decision trace", e))?;
+    rows.iter().map(decode).collect()
+}
+
+pub(super) async fn for_decision(
+    pool: &SqlitePool,
+    decision_id: &DecisionId,
+) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
+    let rows = sqlx::query("SELECT seq, body FROM trace_events WHERE decision_id = ? ORDER BY seq")
+        .bind(&decision_id.0)
+        .fetch_all(pool)
+        .await
+        .map_err(|e| StoreError::db("could not read the decision trace", e))?;
+    rows.iter().map(decode).collect()
+}
+
+pub(super) async fn latest_seq(pool: &SqlitePool) -> Result<Option<u64>, StoreError> {
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| StoreError::db("could not read the decision trace", e))?;
+    last.map(to_seq).transpose()
+}
+
+fn to_seq(seq: i64) -> Result<u64, StoreError> {
+    u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("trace sequence {seq} is negative")))
+}
+
+fn decode(row: &SqliteRow) -> Result<(u64, TraceEvent), StoreError> {
+    let seq: i64 = row.try_get("seq").map_err(|e| StoreError::db("trace row", e))?;
+    let body: String = row.try_get("body").map_err(|e| StoreError::db("trace row", e))?;
+    let event = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Corrupt(format!("trace event {seq} could not be decoded: {e}")))?;
+    Ok((to_seq(seq)?, event))
+}

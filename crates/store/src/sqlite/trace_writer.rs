@@ -1,0 +1,132 @@
+//! Group-committing writer for the Decision Trace.
+//!
+//! One task owns a dedicated connection and receives appends over a bounded
+//! channel. Each time it wakes it takes every append queued at that moment
+//! (up to [`MAX_BATCH`]), writes them in ONE `BEGIN IMMEDIATE` transaction
+//! with sequence numbers `MAX(seq)+1 ..` and commits; with
+//! `synchronous=FULL` the commit has reached disk when it returns. Only then
+//! is each caller acknowledged with its own sequence number.
+//!
+//! Guarantees:
+//! - `append_trace` returning `Ok(seq)` means the event is durably committed
+//!   under `seq`; sequence numbers are contiguous and follow commit order.
+//! - If a batch fails, nothing of it is committed and every caller in it
+//!   receives the error, so the gateway can fail closed for each call.
+//! - A caller that gives up after enqueueing (its future is dropped) does not
+//!   withdraw the event; it is still written.
+//! - When the writer has stopped, appends fail with `Unavailable`.
+//!
+//! Under load the cost of one fsync is shared by every call in the batch, so
+//! throughput grows with concurrency while each call still waits for its own
+//! durable commit.
+
+use crate::timestamp::to_nanos;
+use crate::StoreError;
+use behavry_core::{TraceEvent, TraceEventKind};
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most events written in one transaction.
+pub const MAX_BATCH: usize = 512;
+/// Appends that may wait for the writer before callers are back-pressured.
+pub const QUEUE_CAPACITY: usize = 4096;
+
+/// One encoded event waiting to be written.
+struct PendingAppend {
+    decision_id: String,
+    kind: &'static str,
+    time: i64,
+    body: String,
+    ack: oneshot::Sender<Result<u64, StoreError>>,
+}
+
+/// Handle to the writer task; the task stops when the handle is dropped.
+pub(crate) struct TraceWriter {
+    queue: mpsc::Sender<PendingAppend>,
+}
+
+impl TraceWriter {
+    pub(crate) fn spawn(conn: SqliteConnection) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run(conn, receiver));
+        TraceWriter { queue }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.queue.is_closed()
+    }
+
+    pub(crate) async fn append(&self, event: &TraceEvent) -> Result<u64, StoreError> {
+        let body = serde_json::to_string(event)
+            .map_err(|e| StoreError::Invalid(format!("trace event could not be encoded: {e}")))?;
+        let (ack, acked) = oneshot::channel();
+        let pending = PendingAppend {
+            decision_id: event.decision_id.0.clone(),
+            kind: kind_name(&event.event),
+            time: to_nanos(event.time)?,
+            body,
+            ack,
+        };
+        self.queue
+            .send(pending)
+            .await
+            .map_err(|_| StoreError::Unavailable("trace writer has stopped".to_string()))?;
+        acked
+            .await
+            .map_err(|_| StoreError::Unavailable("trace writer stopped before confirming the write".to_string()))?
+    }
+}
+
+/// The `kind` column value for an event.
+pub(crate) fn kind_name(kind: &TraceEventKind) -> &'static str {
+    match kind {
+        TraceEventKind::Decision { .. } => "decision",
+        TraceEventKind::Approval { .. } => "approval",
+        TraceEventKind::Outcome { .. } => "outcome",
+    }
+}
+
+async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingAppend>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match write_batch(&mut conn, &batch).await {
+            Ok(first_seq) => {
+                for (seq, pending) in (first_seq..).zip(batch.drain(..)) {
+                    // A caller that stopped waiting still had its event written.
+                    let _ = pending.ack.send(Ok(seq));
+                }
+            }
+            Err(err) => {
+                tracing::error!(events = batch.len(), error = %err, "decision trace write failed");
+                for pending in batch.drain(..) {
+                    let _ = pending.ack.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+    let _ = conn.close().await;
+}
+
+/// Write `batch` in one transaction; returns the first assigned sequence number.
+async fn write_batch(conn: &mut SqliteConnection, batch: &[PendingAppend]) -> Result<u64, StoreError> {
+    let fail = |e| StoreError::db("could not write the decision trace", e);
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(fail)?;
+    let first = last.unwrap_or(0).checked_add(1).ok_or_else(|| StoreError::Corrupt("trace sequence overflow".into()))?;
+    for (seq, pending) in (first..).zip(batch) {
+        sqlx::query("INSERT INTO trace_events (seq, decision_id, kind, time, body) VALUES (?, ?, ?, ?, ?)")
+            .bind(seq)
+            .bind(&pending.decision_id)
+            .bind(pending.kind)
+            .bind(pending.time)
+            .bind(&pending.body)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+    }
+    tx.commit().await.map_err(fail)?;
+    u64::try_from(first).map_err(|_| StoreError::Corrupt("trace sequence is negative".into()))
+}
