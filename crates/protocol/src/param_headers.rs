@@ -189,7 +189,7 @@ fn integer_matches(decoded: &str, value: &Value) -> Option<bool> {
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let canonical = !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
-        && (decoded.contains('.') == !fraction.is_empty())
+        && (fraction.is_empty() != unsigned.contains('.'))
         && fraction.bytes().all(|b| b.is_ascii_digit());
     if !canonical {
         return None;
@@ -232,12 +232,16 @@ pub fn validate_param_headers(
         let rendered = value.and_then(render);
         let (raw, value, rendered) = match (raw, value, rendered) {
             (None, None, _) | (None, Some(_), None) => continue,
-            (Some(_), None, _) => return Err(ProtocolError::header_mismatch(format!(
+            (Some(_), None, _) => {
+                return Err(ProtocolError::header_mismatch(format!(
                 "{shown} header is present but the request body's '{argument}' argument is absent"
-            ))),
-            (None, Some(_), Some(_)) => return Err(ProtocolError::header_mismatch(format!(
+            )))
+            }
+            (None, Some(_), Some(_)) => {
+                return Err(ProtocolError::header_mismatch(format!(
                 "{shown} header is missing but the request body's '{argument}' argument is present"
-            ))),
+            )))
+            }
             (Some(_), Some(_), None) => {
                 return Err(ProtocolError::header_mismatch(format!(
                     "{shown} header does not match the request body's '{argument}' argument"

@@ -1,5 +1,7 @@
 //! Table-driven tests of JSON-RPC envelope parsing and response building.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
+
 use behavry_protocol::{error_response, parse_message, success, EnvelopeError, Message, RequestId};
 use serde_json::{json, Value};
 

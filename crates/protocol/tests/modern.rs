@@ -1,5 +1,7 @@
 //! Era detection and validation of modern (2026-07-28) requests.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
+
 use behavry_protocol::{
     is_modern_request, modern_request_headers, validate_modern_request, ModernRequest,
     ProtocolError, HEADER_MISMATCH, INVALID_PARAMS, UNSUPPORTED_VERSION,
@@ -10,6 +12,9 @@ use serde_json::{json, Value};
 const PV: &str = "io.modelcontextprotocol/protocolVersion";
 const CAPS: &str = "io.modelcontextprotocol/clientCapabilities";
 const INFO: &str = "io.modelcontextprotocol/clientInfo";
+
+/// Header pairs as (name, raw value bytes).
+type Pairs<'a> = Vec<(&'a str, &'a [u8])>;
 
 fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
     let mut map = HeaderMap::new();
@@ -76,7 +81,7 @@ fn rejection_table() {
     };
     let mut dup = full.to_vec();
     dup.push(("mcp-method", b"tools/call"));
-    let cases: Vec<(&str, Vec<(&str, &[u8])>, &str, Option<Value>, i64)> = vec![
+    let cases: Vec<(&str, Pairs, &str, Option<Value>, i64)> = vec![
         (
             "no params",
             full.to_vec(),
@@ -270,7 +275,7 @@ fn unsupported_version_error_shape() {
 #[test]
 fn era_detection_table() {
     let modern_meta = json!({"_meta": {PV: "2026-07-28"}});
-    let cases: Vec<(Vec<(&str, &[u8])>, Option<Value>, bool)> = vec![
+    let cases: Vec<(Pairs, Option<Value>, bool)> = vec![
         (vec![("mcp-protocol-version", b"2026-07-28")], None, true),
         (vec![("mcp-protocol-version", b"2027-01-01")], None, true),
         (vec![("mcp-protocol-version", b"2025-11-25")], None, false),

@@ -1,5 +1,7 @@
 //! `Mcp-Param-*` emission and validation.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
+
 use behavry_protocol::{
     invalid_param_header_reason, param_headers_for_call, validate_param_headers, HEADER_MISMATCH,
 };
@@ -18,6 +20,9 @@ fn schema() -> Value {
         }
     })
 }
+
+/// A validation case: label, arguments, header pairs, expected validity.
+type Case<'a> = (&'a str, Value, Vec<(&'a str, &'a str)>, bool);
 
 fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
     let mut map = HeaderMap::new();
@@ -63,7 +68,7 @@ fn emitted_headers_validate() {
 
 #[test]
 fn validation_table() {
-    let cases: Vec<(&str, Value, Vec<(&str, &str)>, bool)> = vec![
+    let cases: Vec<Case> = vec![
         ("all absent", json!({}), vec![], true),
         (
             "match",

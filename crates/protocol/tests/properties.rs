@@ -1,6 +1,8 @@
 //! Property tests: parsers never panic, round trips hold, SSE parsing does
 //! not depend on chunking.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
+
 use behavry_protocol::{
     call_target, encode_sse_event, parse_message, qualify_name, qualify_uri, split_qualified,
     split_qualified_uri, Message, SseEvent, SseParser,

@@ -1,5 +1,7 @@
 //! SSE parser and encoder behaviour.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // helpers outside #[test] fns
+
 use behavry_protocol::{encode_sse_event, SseError, SseEvent, SseParser};
 
 fn parse_all(chunks: &[&[u8]]) -> Vec<SseEvent> {
