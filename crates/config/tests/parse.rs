@@ -59,7 +59,7 @@ fn every_problem_is_reported_together() {
     "#;
     let err = parse(text, Path::new(".")).unwrap_err();
     let all = err.to_string();
-    for needle in ["server.listen", "trace.arguments", "approvals.timeout_secs", "Bad.Name", "ftp", "not both"] {
+    for needle in ["server.listen", "trace.arguments", "approvals.timeout_secs", "Bad.Name", "(dup): url must start", "not both"] {
         assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
     }
     assert!(err.problems.len() >= 6);
