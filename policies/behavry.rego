@@ -35,32 +35,28 @@ decision := {"result": "deny", "reasons": sort(deny)} if {
 # ---------------------------------------------------------------- matching
 
 # A pattern matches a call name exactly, as "prefix*" (any suffix), or as a
-# general glob without delimiters (so "*" also matches "." and "/").
-matches(pattern, name) if pattern == name
+# glob without separators ("*" also matches "." and "/"; "?", "[...]" and
+# "{a,b}" work). Exact names are a direct lookup; "prefix*" is a prefix
+# test; only patterns with other glob syntax pay for glob.match (which
+# compiles the pattern on every call).
+matches_any(patterns) if call_name in patterns
 
-matches(pattern, name) if {
+matches_any(patterns) if {
+	some pattern in patterns
 	endswith(pattern, "*")
-	prefix := trim_suffix(pattern, "*")
-	not has_glob_meta(prefix)
-	startswith(name, prefix)
+	startswith(call_name, trim_suffix(pattern, "*"))
 }
 
-matches(pattern, name) if {
-	has_glob_meta(trim_suffix(pattern, "*"))
-	glob.match(pattern, null, name)
-}
-
-has_glob_meta(s) if {
-	some meta in ["*", "?", "[", "{"]
-	contains(s, meta)
+matches_any(patterns) if {
+	some pattern in patterns
+	stem := trim_suffix(pattern, "*")
+	strings.replace_n({"*": "", "?": "", "[": "", "{": ""}, stem) != stem
+	glob.match(pattern, null, call_name)
 }
 
 # ---------------------------------------------------------------- roles
 
-role_allows if {
-	some pattern in cfg.roles[input.agent.role]
-	matches(pattern, call_name)
-}
+role_allows if matches_any(cfg.roles[input.agent.role])
 
 allow_reasons contains msg if {
 	role_allows
@@ -87,10 +83,7 @@ deny contains msg if {
 
 path_keys := ["path", "source", "destination"]
 
-is_write_tool if {
-	some pattern in cfg.write_tools
-	matches(pattern, call_name)
-}
+is_write_tool if matches_any(cfg.write_tools)
 
 write_paths := [p | some key in path_keys; p := input.call.arguments[key]]
 
@@ -147,8 +140,7 @@ in_sandbox(p) if {
 # ---------------------------------------------------------------- intercepts
 
 intercept contains msg if {
-	some pattern in cfg.intercept_tools
-	matches(pattern, call_name)
+	matches_any(cfg.intercept_tools)
 	msg := sprintf("%s requires approval (sensitive tool)", [call_name])
 }
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mcp import StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp import Client
-
-from harness import AUTO, LEGACY, MODERN, free_port, mcp_client, toml_value, render_toml
+from mcp import Client, StdioServerParameters
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+
+from harness import AUTO, LEGACY, MODERN, free_port, mcp_client, render_toml, toml_value
 
 
 @pytest.mark.parametrize("mode", [LEGACY, AUTO])
@@ -48,6 +46,14 @@ async def test_demo_server_http_both_eras(demo_server_http, mode: str, expected:
         assert rows.structured_content["rows"] == [{"n": 15}]
         failed = await client.call_tool("query", {"sql": "SELECT * FROM nope"})
         assert failed.is_error
+        updates: list[float] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            updates.append(progress)
+
+        with_progress = await client.call_tool("query", {"sql": "SELECT 1 AS one"}, progress_callback=on_progress)
+        assert with_progress.structured_content["rows"] == [{"one": 1}]
+        assert updates == [0.5]
 
 
 @pytest.mark.parametrize("mode", [LEGACY, AUTO])

@@ -1,7 +1,11 @@
 //! Decision latency of the default policy set through `PolicyEvaluator`
 //! (the gateway's hot path), plus the cost of building the input document.
 
-use behavry_core::{AgentId, AgentIdentity, CallKind, Evaluate, PolicyInput, RequestMeta, TimeFacts, ToolCall};
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use behavry_core::{
+    AgentId, AgentIdentity, CallKind, Evaluate, PolicyInput, RequestMeta, TimeFacts, ToolCall,
+};
 use behavry_policy::{input_value, PolicySet};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
@@ -14,10 +18,17 @@ fn input(role: &str, upstream: &str, tool: &str, arguments: serde_json::Value) -
             id: AgentId("0190a4b2-7c1d-7000-8000-000000000001".to_string()),
             name: "bench-agent".to_string(),
             role: role.to_string(),
-            labels: [("team".to_string(), "data".to_string())].into_iter().collect(),
+            labels: [("team".to_string(), "data".to_string())]
+                .into_iter()
+                .collect(),
             owner: Some("ops@example.com".to_string()),
         },
-        call: ToolCall { method: CallKind::ToolsCall, upstream: upstream.to_string(), tool: tool.to_string(), arguments },
+        call: ToolCall {
+            method: CallKind::ToolsCall,
+            upstream: upstream.to_string(),
+            tool: tool.to_string(),
+            arguments,
+        },
         time: TimeFacts {
             rfc3339: "2026-11-02T10:15:00Z".to_string(),
             unix: 1_793_614_500,
@@ -44,12 +55,28 @@ fn bench(c: &mut Criterion) {
     let set = PolicySet::load_dir(&dir).expect("default policy set loads");
     let mut evaluator = set.evaluator();
 
-    let allow = input("analyst", "database", "query", json!({"sql": "select * from orders where id = 7"}));
-    let deny = input("writer", "files", "write", json!({"path": "/etc/passwd", "content": "x"}));
+    let allow = input(
+        "analyst",
+        "database",
+        "query",
+        json!({"sql": "select * from orders where id = 7"}),
+    );
+    let deny = input(
+        "writer",
+        "files",
+        "write",
+        json!({"path": "/etc/passwd", "content": "x"}),
+    );
 
-    c.bench_function("evaluate_allow", |b| b.iter(|| evaluator.evaluate(black_box(&allow)).expect("allow")));
-    c.bench_function("evaluate_deny", |b| b.iter(|| evaluator.evaluate(black_box(&deny)).expect("deny")));
-    c.bench_function("input_value_direct", |b| b.iter(|| input_value(black_box(&allow)).expect("value")));
+    c.bench_function("evaluate_allow", |b| {
+        b.iter(|| evaluator.evaluate(black_box(&allow)).expect("allow"))
+    });
+    c.bench_function("evaluate_deny", |b| {
+        b.iter(|| evaluator.evaluate(black_box(&deny)).expect("deny"))
+    });
+    c.bench_function("input_value_direct", |b| {
+        b.iter(|| input_value(black_box(&allow)).expect("value"))
+    });
     c.bench_function("input_value_via_json_text", |b| {
         b.iter(|| {
             let text = serde_json::to_string(black_box(&allow)).expect("json");

@@ -26,7 +26,10 @@ pub enum PolicyLoadError {
     MissingEntryPoint,
 
     #[error("policy set has {} failing test(s):\n{}", .failures.len(), .failures.join("\n"))]
-    TestsFailed { failures: Vec<String>, report: TestReport },
+    TestsFailed {
+        failures: Vec<String>,
+        report: TestReport,
+    },
 }
 
 impl PolicyLoadError {
@@ -41,5 +44,8 @@ impl PolicyLoadError {
 }
 
 pub(crate) fn io_error(path: &std::path::Path, err: std::io::Error) -> PolicyLoadError {
-    PolicyLoadError::Io { path: path.to_path_buf(), message: err.to_string() }
+    PolicyLoadError::Io {
+        path: path.to_path_buf(),
+        message: err.to_string(),
+    }
 }

@@ -23,7 +23,9 @@ pub struct PolicyEvaluator {
 
 impl std::fmt::Debug for PolicyEvaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyEvaluator").field("revision", &self.revision).finish()
+        f.debug_struct("PolicyEvaluator")
+            .field("revision", &self.revision)
+            .finish()
     }
 }
 
@@ -51,7 +53,10 @@ impl Evaluate for PolicyEvaluator {
 }
 
 /// Evaluate the entry point for `input` on `engine` and validate the result.
-pub(crate) fn evaluate_value(engine: &mut Engine, input: Value) -> Result<PolicyVerdict, EvalError> {
+pub(crate) fn evaluate_value(
+    engine: &mut Engine,
+    input: Value,
+) -> Result<PolicyVerdict, EvalError> {
     engine.set_input(input);
     let outcome = engine.eval_rule(ENTRY_POINT.to_string());
     // Do not keep the caller's arguments alive in the engine between calls.

@@ -49,16 +49,22 @@ pub struct PolicyHandle {
 
 impl std::fmt::Debug for PolicyHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyHandle").field("revision", &self.current().revision()).finish()
+        f.debug_struct("PolicyHandle")
+            .field("revision", &self.current().revision())
+            .finish()
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn now_unix_ms() -> u64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -104,7 +110,11 @@ impl PolicyHandle {
     /// called (re-cloning the engine only if the active set changed).
     pub fn evaluator(&self) -> LiveEvaluator {
         let set = self.current();
-        LiveEvaluator { handle: self.clone(), evaluator: set.evaluator(), set }
+        LiveEvaluator {
+            handle: self.clone(),
+            evaluator: set.evaluator(),
+            set,
+        }
     }
 
     /// Load `dir` and, if it is valid, make it the active set. Returns the

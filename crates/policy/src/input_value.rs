@@ -16,7 +16,15 @@ use std::collections::BTreeMap;
 /// The `input` value for `input`, or a message if a JSON value cannot be
 /// represented (not expected for JSON that serde_json itself produced).
 pub fn input_value(input: &PolicyInput) -> Result<Value, String> {
-    let PolicyInput { agent, call, time, request, risk, scan, workflow } = input;
+    let PolicyInput {
+        agent,
+        call,
+        time,
+        request,
+        risk,
+        scan,
+        workflow,
+    } = input;
     let mut doc = BTreeMap::new();
     doc.insert(key("agent"), agent_value(agent));
     doc.insert(key("call"), call_value(call)?);
@@ -38,9 +46,17 @@ fn key(name: &str) -> Value {
 }
 
 fn agent_value(agent: &AgentIdentity) -> Value {
-    let AgentIdentity { id, name, role, labels, owner } = agent;
-    let labels: BTreeMap<Value, Value> =
-        labels.iter().map(|(k, v)| (Value::from(k.as_str()), Value::from(v.as_str()))).collect();
+    let AgentIdentity {
+        id,
+        name,
+        role,
+        labels,
+        owner,
+    } = agent;
+    let labels: BTreeMap<Value, Value> = labels
+        .iter()
+        .map(|(k, v)| (Value::from(k.as_str()), Value::from(v.as_str())))
+        .collect();
     let mut map = BTreeMap::new();
     map.insert(key("id"), Value::from(id.0.as_str()));
     map.insert(key("name"), Value::from(name.as_str()));
@@ -53,7 +69,12 @@ fn agent_value(agent: &AgentIdentity) -> Value {
 }
 
 fn call_value(call: &ToolCall) -> Result<Value, String> {
-    let ToolCall { method, upstream, tool, arguments } = call;
+    let ToolCall {
+        method,
+        upstream,
+        tool,
+        arguments,
+    } = call;
     let mut map = BTreeMap::new();
     map.insert(key("method"), Value::from(method.method()));
     map.insert(key("upstream"), Value::from(upstream.as_str()));
@@ -63,7 +84,13 @@ fn call_value(call: &ToolCall) -> Result<Value, String> {
 }
 
 fn time_value(time: &TimeFacts) -> Value {
-    let TimeFacts { rfc3339, unix, hour, minute, weekday } = time;
+    let TimeFacts {
+        rfc3339,
+        unix,
+        hour,
+        minute,
+        weekday,
+    } = time;
     let mut map = BTreeMap::new();
     map.insert(key("rfc3339"), Value::from(rfc3339.as_str()));
     map.insert(key("unix"), Value::from(*unix));
@@ -74,9 +101,19 @@ fn time_value(time: &TimeFacts) -> Value {
 }
 
 fn request_value(request: &RequestMeta) -> Result<Value, String> {
-    let RequestMeta { protocol_version, era, session_id, client, meta, listing } = request;
+    let RequestMeta {
+        protocol_version,
+        era,
+        session_id,
+        client,
+        meta,
+        listing,
+    } = request;
     let mut map = BTreeMap::new();
-    map.insert(key("protocol_version"), Value::from(protocol_version.as_str()));
+    map.insert(
+        key("protocol_version"),
+        Value::from(protocol_version.as_str()),
+    );
     map.insert(key("era"), Value::from(era.as_str()));
     if let Some(session_id) = session_id {
         map.insert(key("session_id"), Value::from(session_id.as_str()));

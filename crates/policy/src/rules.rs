@@ -23,18 +23,26 @@ pub(crate) struct RuleInfo {
 impl RuleInfo {
     /// Full components of the rule path under `data`.
     pub fn path(&self) -> Vec<String> {
-        self.package.iter().chain(self.head.iter()).cloned().collect()
+        self.package
+            .iter()
+            .chain(self.head.iter())
+            .cloned()
+            .collect()
     }
 
     /// A `test_*` rule: a non-function rule whose name starts with `test_`.
     pub fn is_test(&self) -> bool {
-        !self.is_function && self.head.len() == 1 && self.head.first().is_some_and(|n| n.starts_with("test_"))
+        !self.is_function
+            && self.head.len() == 1
+            && self.head.first().is_some_and(|n| n.starts_with("test_"))
     }
 }
 
 /// Every rule definition of every module, in load order.
 pub(crate) fn list_rules(engine: &mut Engine) -> Result<Vec<RuleInfo>, String> {
-    let packages = engine.get_policy_package_components().map_err(|e| e.to_string())?;
+    let packages = engine
+        .get_policy_package_components()
+        .map_err(|e| e.to_string())?;
     let modules = engine.get_modules().clone();
     let mut rules = Vec::new();
     for (module, package) in modules.iter().zip(packages) {
@@ -118,12 +126,25 @@ mod tests {
             )
             .unwrap();
         let rules = list_rules(&mut engine).unwrap();
-        let names: Vec<_> = rules.iter().map(|r| (r.path(), r.is_test(), r.is_function, r.line)).collect();
+        let names: Vec<_> = rules
+            .iter()
+            .map(|r| (r.path(), r.is_test(), r.is_function, r.line))
+            .collect();
         assert_eq!(
             names,
             vec![
-                (vec!["x".into(), "y".into(), "allow".into()], false, false, 3),
-                (vec!["x".into(), "y".into(), "test_one".into()], true, false, 5),
+                (
+                    vec!["x".into(), "y".into(), "allow".into()],
+                    false,
+                    false,
+                    3
+                ),
+                (
+                    vec!["x".into(), "y".into(), "test_one".into()],
+                    true,
+                    false,
+                    5
+                ),
                 (vec!["x".into(), "y".into(), "f".into()], false, true, 7),
             ]
         );

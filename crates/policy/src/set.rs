@@ -4,7 +4,9 @@
 //! Invariants (a `PolicySet` value only exists if all hold):
 //! - every `*.rego` file parsed (all parse errors are reported together);
 //! - every `*.json` data file is a JSON object and merged without conflict;
-//! - the set compiles and defines `data.behavry.decision`;
+//! - the set compiles and defines `data.behavry.decision`, which evaluates
+//!   without error for an empty input (a smoke test: regorus reports some
+//!   defects, such as unsafe variables, only when a rule is evaluated);
 //! - every `test_*` rule of the set evaluates to `true`.
 
 use crate::error::PolicyLoadError;
@@ -67,16 +69,23 @@ impl PolicySet {
     }
 
     /// As [`PolicySet::load_dir`], with `eval_time_limit` per decision.
-    pub fn load_dir_with_limit(dir: &Path, eval_time_limit: Duration) -> Result<PolicySet, PolicyLoadError> {
+    pub fn load_dir_with_limit(
+        dir: &Path,
+        eval_time_limit: Duration,
+    ) -> Result<PolicySet, PolicyLoadError> {
         let files = read_sources(dir)?;
         let revision = revision_of(&files);
         let (mut engine, rules) = compile_sources(&files)?;
         if !defines_entry_point(&rules) {
             return Err(PolicyLoadError::MissingEntryPoint);
         }
+        smoke_test_entry_point(&engine)?;
         let tests = TestReport::from_results(revision.clone(), run_engine_tests(&engine, &rules));
         if !tests.all_passed() {
-            return Err(PolicyLoadError::TestsFailed { failures: tests.failure_lines(), report: tests });
+            return Err(PolicyLoadError::TestsFailed {
+                failures: tests.failure_lines(),
+                report: tests,
+            });
         }
         engine.set_execution_timer_config(timer_config(eval_time_limit));
         Ok(PolicySet {
@@ -121,6 +130,22 @@ impl PolicySet {
     }
 }
 
+/// regorus checks some errors (such as unsafe variables) only when a rule
+/// is evaluated, so the entry point is evaluated once with an empty input:
+/// an error there is a defect of the set, not of a call.
+fn smoke_test_entry_point(engine: &Engine) -> Result<(), PolicyLoadError> {
+    let mut engine = engine.clone();
+    engine.set_execution_timer_config(timer_config(TEST_TIME_LIMIT));
+    engine.set_input(regorus::Value::new_object());
+    match engine.eval_rule(ENTRY_POINT.to_string()) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(PolicyLoadError::Compile(format!(
+            "evaluating {ENTRY_POINT} with an empty input failed: {}",
+            err.to_string().trim()
+        ))),
+    }
+}
+
 fn defines_entry_point(rules: &[RuleInfo]) -> bool {
     rules.iter().any(|rule| {
         let path = rule.path();
@@ -130,7 +155,9 @@ fn defines_entry_point(rules: &[RuleInfo]) -> bool {
 
 /// Parse every module and merge every data file into one prepared engine.
 /// Parse errors of all files are collected before failing.
-pub(crate) fn compile_sources(files: &[SourceFile]) -> Result<(Engine, Vec<RuleInfo>), PolicyLoadError> {
+pub(crate) fn compile_sources(
+    files: &[SourceFile],
+) -> Result<(Engine, Vec<RuleInfo>), PolicyLoadError> {
     let mut engine = Engine::new();
     let mut parse_errors = Vec::new();
     for file in files.iter().filter(|f| f.kind == SourceKind::Rego) {
@@ -147,10 +174,15 @@ pub(crate) fn compile_sources(files: &[SourceFile]) -> Result<(Engine, Vec<RuleI
         return Err(PolicyLoadError::Parse(parse_errors));
     }
     for file in files.iter().filter(|f| f.kind == SourceKind::Data) {
-        let data_error = |message: String| PolicyLoadError::Data { path: file.relative.clone().into(), message };
+        let data_error = |message: String| PolicyLoadError::Data {
+            path: file.relative.clone().into(),
+            message,
+        };
         let document = data_document(file).map_err(data_error)?;
         let value = json_value(&document).map_err(data_error)?;
-        engine.add_data(value).map_err(|e| data_error(e.to_string()))?;
+        engine
+            .add_data(value)
+            .map_err(|e| data_error(e.to_string()))?;
     }
     let rules = list_rules(&mut engine).map_err(PolicyLoadError::Compile)?;
     // Evaluating a constant query makes regorus analyse and prepare the

@@ -37,7 +37,10 @@ pub(crate) struct SourceFile {
 pub(crate) fn read_sources(dir: &Path) -> Result<Vec<SourceFile>, PolicyLoadError> {
     let meta = std::fs::metadata(dir).map_err(|e| io_error(dir, e))?;
     if !meta.is_dir() {
-        return Err(PolicyLoadError::Io { path: dir.to_path_buf(), message: "not a directory".to_string() });
+        return Err(PolicyLoadError::Io {
+            path: dir.to_path_buf(),
+            message: "not a directory".to_string(),
+        });
     }
     let mut found = Vec::new();
     walk(dir, dir, 0, &mut found)?;
@@ -45,7 +48,11 @@ pub(crate) fn read_sources(dir: &Path) -> Result<Vec<SourceFile>, PolicyLoadErro
     let mut files = Vec::with_capacity(found.len());
     for (relative, path, kind) in found {
         let content = std::fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
-        files.push(SourceFile { relative, kind, content });
+        files.push(SourceFile {
+            relative,
+            kind,
+            content,
+        });
     }
     if !files.iter().any(|f| f.kind == SourceKind::Rego) {
         return Err(PolicyLoadError::NoPolicies(dir.to_path_buf()));
@@ -121,7 +128,8 @@ pub(crate) fn revision_of(files: &[SourceFile]) -> String {
 /// so `policies/data.json` merges at `data` and `policies/teams/data.json`
 /// at `data.teams`.
 pub(crate) fn data_document(file: &SourceFile) -> Result<serde_json::Value, String> {
-    let value: serde_json::Value = serde_json::from_str(&file.content).map_err(|e| e.to_string())?;
+    let value: serde_json::Value =
+        serde_json::from_str(&file.content).map_err(|e| e.to_string())?;
     if !value.is_object() {
         return Err("a data file must hold a JSON object".to_string());
     }

@@ -68,7 +68,12 @@ impl TestReport {
     pub(crate) fn from_results(revision: String, results: Vec<TestResult>) -> Self {
         let passed = results.iter().filter(|r| r.passed).count();
         let failed = results.len() - passed;
-        TestReport { revision, passed, failed, results }
+        TestReport {
+            revision,
+            passed,
+            failed,
+            results,
+        }
     }
 }
 
@@ -103,7 +108,10 @@ pub fn run_tests(dir: &Path) -> Result<TestReport, PolicyLoadError> {
     let files = read_sources(dir)?;
     let revision = revision_of(&files);
     let (engine, rules) = compile_sources(&files)?;
-    Ok(TestReport::from_results(revision, run_engine_tests(&engine, &rules)))
+    Ok(TestReport::from_results(
+        revision,
+        run_engine_tests(&engine, &rules),
+    ))
 }
 
 /// Evaluate every distinct `test_*` rule of `rules` on a clone of `engine`.
@@ -128,7 +136,9 @@ fn run_one(engine: &Engine, rule: &RuleInfo, path: &[String]) -> TestResult {
     let duration_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let error = match outcome {
         Ok(Value::Bool(true)) => None,
-        Ok(Value::Undefined) => Some("undefined (a condition of the test did not hold)".to_string()),
+        Ok(Value::Undefined) => {
+            Some("undefined (a condition of the test did not hold)".to_string())
+        }
         Ok(other) => Some(format!("evaluated to {other}, not true")),
         Err(err) => Some(format!("error: {err}")),
     };

@@ -39,7 +39,9 @@ pub struct PolicyWatcher {
 
 impl std::fmt::Debug for PolicyWatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyWatcher").field("dir", &self.dir).finish()
+        f.debug_struct("PolicyWatcher")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -55,7 +57,10 @@ impl PolicyWatcher {
         debounce: Duration,
     ) -> Result<PolicyWatcher, WatchError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| WatchError::NoRuntime)?;
-        let watch_error = |e: notify::Error| WatchError::Watch { path: dir.to_path_buf(), message: e.to_string() };
+        let watch_error = |e: notify::Error| WatchError::Watch {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        };
         let (tx, rx) = mpsc::unbounded_channel::<()>();
         let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| match event {
             Ok(event) if is_change(&event.kind) => {
@@ -68,10 +73,16 @@ impl PolicyWatcher {
             }
         })
         .map_err(watch_error)?;
-        watcher.watch(dir, RecursiveMode::Recursive).map_err(watch_error)?;
+        watcher
+            .watch(dir, RecursiveMode::Recursive)
+            .map_err(watch_error)?;
         let task = runtime.spawn(reload_loop(dir.to_path_buf(), handle, rx, debounce));
         tracing::info!(dir = %dir.display(), "watching policy directory for changes");
-        Ok(PolicyWatcher { _watcher: watcher, task, dir: dir.to_path_buf() })
+        Ok(PolicyWatcher {
+            _watcher: watcher,
+            task,
+            dir: dir.to_path_buf(),
+        })
     }
 }
 
@@ -89,7 +100,12 @@ fn is_change(kind: &EventKind) -> bool {
     }
 }
 
-async fn reload_loop(dir: PathBuf, handle: PolicyHandle, mut rx: mpsc::UnboundedReceiver<()>, debounce: Duration) {
+async fn reload_loop(
+    dir: PathBuf,
+    handle: PolicyHandle,
+    mut rx: mpsc::UnboundedReceiver<()>,
+    debounce: Duration,
+) {
     while rx.recv().await.is_some() {
         loop {
             match tokio::time::timeout(debounce, rx.recv()).await {

@@ -23,13 +23,20 @@ pub trait StoreBackend: Send + Sync {
     async fn get_agent_by_id(&self, id: &str) -> Result<Option<AgentRecord>, StoreError>;
     /// The agent holding this credential hash, revoked or not; callers must
     /// still check `revoked_at`.
-    async fn get_agent_by_credential_hash(&self, credential_hash: &str) -> Result<Option<AgentRecord>, StoreError>;
+    async fn get_agent_by_credential_hash(
+        &self,
+        credential_hash: &str,
+    ) -> Result<Option<AgentRecord>, StoreError>;
     /// Mark the agent revoked. Idempotent: revoking again keeps the first
     /// `revoked_at`. `NotFound` if no agent has this name.
     async fn revoke_agent(&self, name: &str) -> Result<AgentRecord, StoreError>;
     /// Replace the agent's credential hash. `NotFound` if absent, `Conflict`
     /// if the agent is revoked (rotation never reactivates an agent).
-    async fn rotate_credential(&self, name: &str, new_credential_hash: &str) -> Result<AgentRecord, StoreError>;
+    async fn rotate_credential(
+        &self,
+        name: &str,
+        new_credential_hash: &str,
+    ) -> Result<AgentRecord, StoreError>;
 
     // ----- settings -----
 
@@ -43,8 +50,11 @@ pub trait StoreBackend: Send + Sync {
     async fn create_approval(&self, approval: NewApproval) -> Result<ApprovalRecord, StoreError>;
     async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>, StoreError>;
     /// Newest first (by `created_at`), optionally only one status, at most `limit`.
-    async fn list_approvals(&self, status: Option<ApprovalStatus>, limit: u32)
-        -> Result<Vec<ApprovalRecord>, StoreError>;
+    async fn list_approvals(
+        &self,
+        status: Option<ApprovalStatus>,
+        limit: u32,
+    ) -> Result<Vec<ApprovalRecord>, StoreError>;
     /// Atomically move a `Pending` approval to `new_status` (`Approved`,
     /// `Rejected` or `Expired`), stamping `decided_at` with the current time.
     ///
@@ -61,7 +71,10 @@ pub trait StoreBackend: Send + Sync {
         reason: Option<&str>,
     ) -> Result<ApprovalRecord, StoreError>;
     /// Expire every pending approval with `expires_at <= now` and return them.
-    async fn expire_due_approvals(&self, now: OffsetDateTime) -> Result<Vec<ApprovalRecord>, StoreError>;
+    async fn expire_due_approvals(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<ApprovalRecord>, StoreError>;
 
     // ----- decision trace -----
 
@@ -71,9 +84,16 @@ pub trait StoreBackend: Send + Sync {
     async fn append_trace(&self, event: &TraceEvent) -> Result<u64, StoreError>;
     /// Events in ascending sequence order: those after `after_seq` (at most
     /// `limit`), or with `None` the last `limit` events.
-    async fn tail_trace(&self, after_seq: Option<u64>, limit: u32) -> Result<Vec<(u64, TraceEvent)>, StoreError>;
+    async fn tail_trace(
+        &self,
+        after_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<(u64, TraceEvent)>, StoreError>;
     /// Every event of one decision, in ascending sequence order.
-    async fn trace_for_decision(&self, decision_id: &DecisionId) -> Result<Vec<(u64, TraceEvent)>, StoreError>;
+    async fn trace_for_decision(
+        &self,
+        decision_id: &DecisionId,
+    ) -> Result<Vec<(u64, TraceEvent)>, StoreError>;
     /// The highest sequence number, `None` when the trace is empty.
     async fn latest_trace_seq(&self) -> Result<Option<u64>, StoreError>;
 }

@@ -32,8 +32,12 @@ impl StoreError {
             sqlx::Error::ColumnDecode { index, .. } => {
                 StoreError::Corrupt(format!("{context}: column {index} could not be decoded"))
             }
-            sqlx::Error::Decode(_) => StoreError::Corrupt(format!("{context}: a value could not be decoded")),
-            sqlx::Error::ColumnNotFound(column) => StoreError::Corrupt(format!("{context}: column {column} is missing")),
+            sqlx::Error::Decode(_) => {
+                StoreError::Corrupt(format!("{context}: a value could not be decoded"))
+            }
+            sqlx::Error::ColumnNotFound(column) => {
+                StoreError::Corrupt(format!("{context}: column {column} is missing"))
+            }
             other => StoreError::Unavailable(format!("{context}: {other}")),
         }
     }

@@ -179,7 +179,11 @@ mod tests {
             created_at: OffsetDateTime::UNIX_EPOCH,
             revoked_at: None,
         };
-        for shown in [format!("{new:?}"), format!("{record:?}"), format!("{record:#?}")] {
+        for shown in [
+            format!("{new:?}"),
+            format!("{record:?}"),
+            format!("{record:#?}"),
+        ] {
             assert!(!shown.contains(&hash), "hash leaked in {shown}");
             assert!(shown.contains(HIDDEN));
         }

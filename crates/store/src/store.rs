@@ -18,7 +18,9 @@ impl Store {
     }
 
     pub fn from_backend(backend: impl StoreBackend + 'static) -> Self {
-        Store { backend: Arc::new(backend) }
+        Store {
+            backend: Arc::new(backend),
+        }
     }
 
     /// Open the default embedded SQLite store in `data_dir`.
@@ -29,16 +31,21 @@ impl Store {
     /// Open a store from a URL: `sqlite://<path-to-db-file>` (created if
     /// missing). `postgres://` is recognised but not available in this build.
     pub async fn open_url(url: &str) -> Result<Store, StoreError> {
-        let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let scheme = url
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
         match scheme.as_deref() {
             Some("sqlite") => Ok(Store::from_backend(SqliteStore::open_url(url).await?)),
             Some("postgres") | Some("postgresql") => Err(StoreError::Unavailable(
-                "postgresql storage is not available in this build yet; use a sqlite:// url".to_string(),
+                "postgresql storage is not available in this build yet; use a sqlite:// url"
+                    .to_string(),
             )),
             Some(other) => Err(StoreError::Invalid(format!(
                 "unsupported store url scheme `{other}`; expected sqlite://"
             ))),
-            None => Err(StoreError::Invalid("store url must look like sqlite://<path>".to_string())),
+            None => Err(StoreError::Invalid(
+                "store url must look like sqlite://<path>".to_string(),
+            )),
         }
     }
 

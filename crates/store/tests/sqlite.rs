@@ -1,12 +1,13 @@
 //! The shared conformance suite against SQLite, plus SQLite-specific
 //! behaviour: opening, URLs, persistence across reopen, write failures.
 
+use behavry_core::{AgentId, CallKind, DecisionId};
 use behavry_store::conformance::{self, fresh_credential_hash};
 use behavry_store::{ApprovalStatus, NewAgent, NewApproval, SqliteStore, Store, StoreError};
-use behavry_core::{AgentId, CallKind, DecisionId};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
+#[allow(clippy::unwrap_used)] // test helper
 async fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_dir(&dir.path().join("data")).await.unwrap();
@@ -52,7 +53,11 @@ async fn trace_on_an_empty_store() {
     assert_eq!(store.latest_trace_seq().await.unwrap(), None);
     assert!(store.tail_trace(None, 10).await.unwrap().is_empty());
     let event = conformance::sample_decision_event(&DecisionId("d".into()), "t");
-    assert_eq!(store.append_trace(&event).await.unwrap(), 1, "the first event is number 1");
+    assert_eq!(
+        store.append_trace(&event).await.unwrap(),
+        1,
+        "the first event is number 1"
+    );
 }
 
 #[cfg(unix)]
@@ -66,6 +71,15 @@ async fn open_creates_a_private_directory_and_database() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("behavry.db")), 0o600);
     store.close().await;
+    let side =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", data.join("behavry.db").display()))
+            .await
+            .unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&side)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
 }
 
 #[tokio::test]
@@ -104,45 +118,95 @@ async fn data_survives_reopen() {
             .unwrap();
         let mut seqs = Vec::new();
         for i in 0..3 {
-            let event = conformance::sample_decision_event(&DecisionId("dec-1".into()), &format!("t{i}"));
+            let event =
+                conformance::sample_decision_event(&DecisionId("dec-1".into()), &format!("t{i}"));
             seqs.push(store.append_trace(&event).await.unwrap());
         }
-        (store.get_agent_by_name("persisted").await.unwrap().unwrap(), approval, seqs)
+        (
+            store.get_agent_by_name("persisted").await.unwrap().unwrap(),
+            approval,
+            seqs,
+        )
     };
     assert_eq!(seqs, vec![1, 2, 3]);
 
     let store = Store::open_dir(&data).await.unwrap();
-    assert_eq!(store.get_agent_by_name("persisted").await.unwrap(), Some(agent));
-    assert_eq!(store.get_setting("admin_token_hash").await.unwrap().as_deref(), Some("abc"));
-    assert_eq!(store.get_approval(&approval.id).await.unwrap(), Some(approval.clone()));
-    assert_eq!(store.trace_for_decision(&DecisionId("dec-1".into())).await.unwrap().len(), 3);
+    assert_eq!(
+        store.get_agent_by_name("persisted").await.unwrap(),
+        Some(agent)
+    );
+    assert_eq!(
+        store
+            .get_setting("admin_token_hash")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("abc")
+    );
+    assert_eq!(
+        store.get_approval(&approval.id).await.unwrap(),
+        Some(approval.clone())
+    );
+    assert_eq!(
+        store
+            .trace_for_decision(&DecisionId("dec-1".into()))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     assert_eq!(store.latest_trace_seq().await.unwrap(), Some(3));
     let next = conformance::sample_decision_event(&DecisionId("dec-2".into()), "t");
-    assert_eq!(store.append_trace(&next).await.unwrap(), 4, "numbering continues after reopen");
-    let resolved = store.resolve_approval(&approval.id, ApprovalStatus::Approved, None, None).await.unwrap();
+    assert_eq!(
+        store.append_trace(&next).await.unwrap(),
+        4,
+        "numbering continues after reopen"
+    );
+    let resolved = store
+        .resolve_approval(&approval.id, ApprovalStatus::Approved, None, None)
+        .await
+        .unwrap();
     assert_eq!(resolved.status, ApprovalStatus::Approved);
 }
 
 #[tokio::test]
 async fn open_url_accepts_sqlite_and_refuses_others() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("sub").join("via-url.db").display());
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("sub").join("via-url.db").display()
+    );
     let store = Store::open_url(&url).await.unwrap();
     store.ping().await.unwrap();
     store.put_setting("k", "v").await.unwrap();
     drop(store);
     let reopened = Store::open_url(&url).await.unwrap();
-    assert_eq!(reopened.get_setting("k").await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        reopened.get_setting("k").await.unwrap().as_deref(),
+        Some("v")
+    );
 
     match Store::open_url("postgres://behavry:s3cret@db/behavry").await {
         Err(StoreError::Unavailable(msg)) => {
             assert!(msg.contains("not available in this build yet"), "{msg}");
-            assert!(!msg.contains("s3cret"), "the url password must not be echoed");
+            assert!(
+                !msg.contains("s3cret"),
+                "the url password must not be echoed"
+            );
         }
         other => panic!("postgres must be refused for now, got {other:?}"),
     }
-    for bad in ["mysql://x/y", "behavry.db", "sqlite://:memory:", "sqlite://", "sqlite://x.db?mode=memory"] {
-        assert!(matches!(Store::open_url(bad).await, Err(StoreError::Invalid(_))), "{bad} must be refused");
+    for bad in [
+        "mysql://x/y",
+        "behavry.db",
+        "sqlite://:memory:",
+        "sqlite://",
+        "sqlite://x.db?mode=memory",
+    ] {
+        assert!(
+            matches!(Store::open_url(bad).await, Err(StoreError::Invalid(_))),
+            "{bad} must be refused"
+        );
     }
 }
 
@@ -155,8 +219,13 @@ async fn failed_trace_write_reaches_every_waiting_caller() {
     assert_eq!(store.append_trace(&event).await.unwrap(), 1);
 
     // Break the trace table behind the store's back.
-    let side = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-    sqlx::query("ALTER TABLE trace_events RENAME TO trace_events_moved").execute(&side).await.unwrap();
+    let side = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE trace_events RENAME TO trace_events_moved")
+        .execute(&side)
+        .await
+        .unwrap();
 
     let appends: Vec<_> = (0..16)
         .map(|_| {
@@ -166,11 +235,32 @@ async fn failed_trace_write_reaches_every_waiting_caller() {
         })
         .collect();
     for append in appends {
-        assert!(matches!(append.await.unwrap(), Err(StoreError::Unavailable(_))));
+        assert!(matches!(
+            append.await.unwrap(),
+            Err(StoreError::Unavailable(_))
+        ));
     }
 
-    sqlx::query("ALTER TABLE trace_events_moved RENAME TO trace_events").execute(&side).await.unwrap();
-    assert_eq!(store.append_trace(&event).await.unwrap(), 2, "failed batches consume no numbers");
+    sqlx::query("ALTER TABLE trace_events_moved RENAME TO trace_events")
+        .execute(&side)
+        .await
+        .unwrap();
+    let (decision_id, kind, time): (String, String, i64) =
+        sqlx::query_as("SELECT decision_id, kind, time FROM trace_events WHERE seq = 1")
+            .fetch_one(&side)
+            .await
+            .unwrap();
+    assert_eq!((decision_id.as_str(), kind.as_str()), ("d", "decision"));
+    assert_eq!(
+        i128::from(time),
+        event.time.unix_timestamp_nanos(),
+        "indexed columns are stored exactly"
+    );
+    assert_eq!(
+        store.append_trace(&event).await.unwrap(),
+        2,
+        "failed batches consume no numbers"
+    );
 }
 
 #[tokio::test]
@@ -179,10 +269,16 @@ async fn trace_rows_cannot_be_changed_or_deleted() {
     let store = Store::open_dir(dir.path()).await.unwrap();
     let event = conformance::sample_decision_event(&DecisionId("d".into()), "t");
     store.append_trace(&event).await.unwrap();
-    let side = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("behavry.db").display()))
-        .await
-        .unwrap();
-    for sql in ["UPDATE trace_events SET body = '{}'", "DELETE FROM trace_events"] {
+    let side = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("behavry.db").display()
+    ))
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE trace_events SET body = '{}'",
+        "DELETE FROM trace_events",
+    ] {
         let err = sqlx::query(sql).execute(&side).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }

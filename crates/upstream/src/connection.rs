@@ -6,7 +6,7 @@
 //! upstreams see their request stream closed; errors never contain configured
 //! header or environment values.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,9 +59,23 @@ impl UpstreamConnection {
     pub async fn connect(spec: &UpstreamSpec, init: &ClientInit) -> Result<Self, UpstreamError> {
         let (broadcast, _) = broadcast::channel(BROADCAST_CAPACITY);
         let transport = match &spec.transport {
-            UpstreamTransport::Stdio { command, args, env, cwd } => {
-                let command = StdioCommand { command, args, env, cwd: cwd.as_deref() };
-                Transport::Stdio(StdioTransport::spawn(&spec.name, command, broadcast.clone())?)
+            UpstreamTransport::Stdio {
+                command,
+                args,
+                env,
+                cwd,
+            } => {
+                let command = StdioCommand {
+                    command,
+                    args,
+                    env,
+                    cwd: cwd.as_deref(),
+                };
+                Transport::Stdio(StdioTransport::spawn(
+                    &spec.name,
+                    command,
+                    broadcast.clone(),
+                )?)
             }
             UpstreamTransport::Http { url, headers } => Transport::Http(HttpTransport::new(
                 &spec.name,
@@ -88,7 +102,11 @@ impl UpstreamConnection {
         let negotiated = match negotiated {
             Ok(negotiated) => negotiated,
             Err(error) => {
-                transport.close().await;
+                // A stdio child is killed outright (dropping it); an HTTP
+                // session that was established is ended politely.
+                if let Transport::Http(http) = &transport {
+                    http.close().await;
+                }
                 return Err(error);
             }
         };
@@ -155,13 +173,16 @@ impl UpstreamConnection {
     ) -> Result<Result<Value, Value>, UpstreamError> {
         let inner = &*self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let started = AtomicBool::new(false);
         let mut abandon = AbandonOnDrop {
             transport: &inner.transport,
             id,
+            started: &started,
             send_cancel: true,
             reason: "request abandoned by the gateway",
         };
         let exchange = async {
+            started.store(true, Ordering::Relaxed);
             match &inner.transport {
                 Transport::Stdio(stdio) => {
                     let progress_token = message::request_progress_token(params.as_ref());
@@ -200,7 +221,11 @@ impl UpstreamConnection {
     }
 
     /// Answers a server->client request, using its original upstream `id`.
-    pub async fn respond(&self, id: Value, outcome: Result<Value, Value>) -> Result<(), UpstreamError> {
+    pub async fn respond(
+        &self,
+        id: Value,
+        outcome: Result<Value, Value>,
+    ) -> Result<(), UpstreamError> {
         self.ensure_accepts_client_messages("responses to server requests")?;
         self.inner
             .transport
@@ -239,16 +264,19 @@ impl UpstreamConnection {
 }
 
 /// Abandons the request upstream unless disarmed, including when the
-/// request future is dropped half-way.
+/// request future is dropped half-way. A request that was never started is
+/// not announced as cancelled.
 struct AbandonOnDrop<'a> {
     transport: &'a Transport,
     id: u64,
+    started: &'a AtomicBool,
     send_cancel: bool,
     reason: &'static str,
 }
 
 impl Drop for AbandonOnDrop<'_> {
     fn drop(&mut self) {
-        self.transport.abandon(self.id, self.send_cancel, self.reason);
+        let send_cancel = self.send_cancel && self.started.load(Ordering::Relaxed);
+        self.transport.abandon(self.id, send_cancel, self.reason);
     }
 }

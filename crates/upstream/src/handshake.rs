@@ -33,7 +33,10 @@ pub(crate) async fn handshake(
 ) -> Result<Negotiated, UpstreamError> {
     if let (Transport::Http(http), true) = (transport, init.prefer_modern) {
         let probe = http
-            .discover(next_id.fetch_add(1, Ordering::Relaxed), MODERN_PROTOCOL_VERSION)
+            .discover(
+                next_id.fetch_add(1, Ordering::Relaxed),
+                MODERN_PROTOCOL_VERSION,
+            )
             .await;
         if let Some(server_info) = modern_verdict(upstream, probe)? {
             http.set_negotiated(Era::Modern, MODERN_PROTOCOL_VERSION);
@@ -58,12 +61,17 @@ pub(crate) async fn handshake(
         Transport::Http(http) => http.initialize(id, params).await?,
     };
     let server_info = outcome.map_err(|error| {
-        UpstreamError::protocol(upstream, format!("initialize rejected: {}", error_summary(&error)))
+        UpstreamError::protocol(
+            upstream,
+            format!("initialize rejected: {}", error_summary(&error)),
+        )
     })?;
     let protocol_version = server_info
         .get("protocolVersion")
         .and_then(Value::as_str)
-        .ok_or_else(|| UpstreamError::protocol(upstream, "initialize result has no protocol version"))?
+        .ok_or_else(|| {
+            UpstreamError::protocol(upstream, "initialize result has no protocol version")
+        })?
         .to_owned();
     if !LEGACY_PROTOCOL_VERSIONS.contains(&protocol_version.as_str()) {
         return Err(UpstreamError::protocol(
@@ -109,8 +117,9 @@ fn modern_verdict(
                 .and_then(Value::as_array);
             if let (Some(UNSUPPORTED_PROTOCOL_VERSION), Some(supported)) = (code, supported) {
                 let speaks_ours = supported.iter().any(|v| {
-                    v.as_str()
-                        .is_some_and(|v| v == MODERN_PROTOCOL_VERSION || LEGACY_PROTOCOL_VERSIONS.contains(&v))
+                    v.as_str().is_some_and(|v| {
+                        v == MODERN_PROTOCOL_VERSION || LEGACY_PROTOCOL_VERSIONS.contains(&v)
+                    })
                 });
                 if !speaks_ours {
                     return Err(UpstreamError::protocol(
@@ -131,7 +140,10 @@ fn modern_verdict(
 }
 
 fn error_summary(error: &Value) -> String {
-    let code = error.get("code").and_then(Value::as_i64).unwrap_or_default();
+    let code = error
+        .get("code")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
     let text: String = error
         .get("message")
         .and_then(Value::as_str)
@@ -148,17 +160,49 @@ mod tests {
 
     #[test]
     fn discover_verdicts() {
-        let http = |status| Err(UpstreamError::Http { upstream: "u".into(), status });
+        let http = |status| {
+            Err(UpstreamError::Http {
+                upstream: "u".into(),
+                status,
+            })
+        };
         let cases: Vec<(Result<Outcome, UpstreamError>, &str)> = vec![
-            (Ok(Ok(json!({"supportedVersions": ["2026-07-28"]}))), "modern"),
-            (Ok(Ok(json!({"supportedVersions": ["2025-11-25"]}))), "legacy"),
+            (
+                Ok(Ok(json!({"supportedVersions": ["2026-07-28"]}))),
+                "modern",
+            ),
+            (
+                Ok(Ok(json!({"supportedVersions": ["2025-11-25"]}))),
+                "legacy",
+            ),
             (Ok(Ok(json!({}))), "legacy"),
-            (Ok(Err(json!({"code": -32000, "message": "Server not initialized"}))), "legacy"),
-            (Ok(Err(json!({"code": -32022, "data": {"supported": ["2025-06-18"]}}))), "legacy"),
-            (Ok(Err(json!({"code": -32022, "data": {"supported": ["2099-01-01"]}}))), "error"),
+            (
+                Ok(Err(
+                    json!({"code": -32000, "message": "Server not initialized"}),
+                )),
+                "legacy",
+            ),
+            (
+                Ok(Err(
+                    json!({"code": -32022, "data": {"supported": ["2025-06-18"]}}),
+                )),
+                "legacy",
+            ),
+            (
+                Ok(Err(
+                    json!({"code": -32022, "data": {"supported": ["2099-01-01"]}}),
+                )),
+                "error",
+            ),
             (http(404), "legacy"),
             (http(405), "legacy"),
-            (Err(UpstreamError::Unreachable { upstream: "u".into(), reason: "refused".into() }), "error"),
+            (
+                Err(UpstreamError::Unreachable {
+                    upstream: "u".into(),
+                    reason: "refused".into(),
+                }),
+                "error",
+            ),
         ];
         for (probe, expected) in cases {
             let got = match modern_verdict("u", probe) {

@@ -12,8 +12,8 @@ mod handshake;
 mod http;
 mod message;
 mod router;
-mod sse;
 mod spec;
+mod sse;
 mod stdio;
 mod transport;
 
@@ -24,5 +24,5 @@ pub use spec::{
     ClientInit, Era, ServerMessage, UpstreamSpec, UpstreamTransport, LEGACY_PROTOCOL_VERSION,
     LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION,
 };
-pub use stdio::MAX_LINE_BYTES;
+pub use stdio::{INHERITED_ENV, MAX_LINE_BYTES};
 pub use tokio_util::sync::CancellationToken;

@@ -143,9 +143,18 @@ mod tests {
     fn classifies_messages() {
         let cases = [
             (json!({"jsonrpc":"2.0","id":1,"result":{}}), "response"),
-            (json!({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}), "response"),
-            (json!({"jsonrpc":"2.0","id":1,"method":"roots/list"}), "request"),
-            (json!({"jsonrpc":"2.0","method":"notifications/progress"}), "notification"),
+            (
+                json!({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}),
+                "response",
+            ),
+            (
+                json!({"jsonrpc":"2.0","id":1,"method":"roots/list"}),
+                "request",
+            ),
+            (
+                json!({"jsonrpc":"2.0","method":"notifications/progress"}),
+                "notification",
+            ),
             (json!({"jsonrpc":"2.0","id":1}), "invalid"),
             (json!({"jsonrpc":"2.0","id":1,"error":"nope"}), "invalid"),
             (json!([1, 2]), "invalid"),
@@ -185,7 +194,10 @@ mod tests {
             mcp_name_header("resources/read", Some(&json!({"uri": "file:///a"}))),
             Some("file:///a".to_owned())
         );
-        assert_eq!(mcp_name_header("tools/list", Some(&json!({"name": "x"}))), None);
+        assert_eq!(
+            mcp_name_header("tools/list", Some(&json!({"name": "x"}))),
+            None
+        );
     }
 
     #[test]

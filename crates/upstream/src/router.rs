@@ -47,7 +47,9 @@ impl Router {
     }
 
     fn waiters(&self) -> MutexGuard<'_, HashMap<u64, Waiter>> {
-        self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.waiters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn is_alive(&self) -> bool {
@@ -95,7 +97,9 @@ impl Router {
         match classify(message) {
             Some(Incoming::Response { id, outcome }) => self.complete(&id, outcome),
             Some(Incoming::Server(server)) => self.route_server_message(server),
-            None => tracing::warn!(upstream = %self.upstream, "ignoring message that is not json-rpc"),
+            None => {
+                tracing::warn!(upstream = %self.upstream, "ignoring message that is not json-rpc")
+            }
         }
     }
 
@@ -105,7 +109,9 @@ impl Router {
             Some(waiter) => {
                 let _ = waiter.reply.send(outcome);
             }
-            None => tracing::debug!(upstream = %self.upstream, %id, "response for no waiting request"),
+            None => {
+                tracing::debug!(upstream = %self.upstream, %id, "response for no waiting request")
+            }
         }
     }
 
@@ -193,7 +199,10 @@ mod tests {
         let other = json!({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"zzz"}});
         router.route(progress.clone());
         router.route(other.clone());
-        assert_eq!(irx.recv().await, Some(ServerMessage::Notification(progress)));
+        assert_eq!(
+            irx.recv().await,
+            Some(ServerMessage::Notification(progress))
+        );
         assert_eq!(rx.recv().await.unwrap(), ServerMessage::Notification(other));
     }
 
@@ -221,7 +230,10 @@ mod tests {
         let waiter = router.register(1, None, None).unwrap();
         router.fail_all();
         assert!(waiter.await.is_err());
-        assert!(matches!(router.register(2, None, None), Err(UpstreamError::Closed { .. })));
+        assert!(matches!(
+            router.register(2, None, None),
+            Err(UpstreamError::Closed { .. })
+        ));
         assert!(!router.is_alive());
     }
 }

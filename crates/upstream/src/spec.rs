@@ -10,13 +10,15 @@ pub const LEGACY_PROTOCOL_VERSION: &str = "2025-11-25";
 /// The stateless revision probed with `server/discover`.
 pub const MODERN_PROTOCOL_VERSION: &str = "2026-07-28";
 /// Handshake-era revisions an upstream may answer `initialize` with.
-pub const LEGACY_PROTOCOL_VERSIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+pub const LEGACY_PROTOCOL_VERSIONS: [&str; 4] =
+    ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
 /// How to reach an upstream MCP server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamTransport {
     /// A child process speaking newline-delimited JSON-RPC on stdin/stdout.
-    /// The child inherits the gateway environment plus `env`.
+    /// The child gets `env` plus only the variables in `INHERITED_ENV`
+    /// (PATH, HOME, locale, ...) from the gateway's environment.
     Stdio {
         command: String,
         args: Vec<String>,

@@ -30,6 +30,10 @@ use crate::spec::ServerMessage;
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// Longer stderr lines are discarded.
 const MAX_STDERR_LINE_BYTES: usize = 8 * 1024;
+/// The only variables a child inherits from the gateway's environment; the
+/// rest (which may hold the gateway's own secrets, or other upstreams') must
+/// be passed explicitly through the upstream's `env`.
+pub const INHERITED_ENV: [&str; 10] = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT"];
 /// How long `close` waits for the child to exit after closing stdin.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
@@ -64,6 +68,8 @@ impl StdioTransport {
         let mut command = Command::new(spec.command);
         command
             .args(spec.args)
+            .env_clear()
+            .envs(INHERITED_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (k, v))))
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -90,8 +96,18 @@ impl StdioTransport {
         let exited = CancellationToken::new();
         let (writer, commands) = mpsc::unbounded_channel();
 
-        tokio::spawn(write_lines(upstream.to_owned(), stdin, commands, router.clone()));
-        tokio::spawn(read_stdout(upstream.to_owned(), stdout, router.clone(), shutdown.clone()));
+        tokio::spawn(write_lines(
+            upstream.to_owned(),
+            stdin,
+            commands,
+            router.clone(),
+        ));
+        tokio::spawn(read_stdout(
+            upstream.to_owned(),
+            stdout,
+            router.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(drain_stderr(upstream.to_owned(), stderr));
         tokio::spawn(supervise(
             upstream.to_owned(),
@@ -124,8 +140,9 @@ impl StdioTransport {
         if !self.router.is_alive() {
             return Err(UpstreamError::closed(&self.upstream));
         }
-        let mut line = serde_json::to_vec(message)
-            .map_err(|e| UpstreamError::protocol(&self.upstream, format!("cannot encode message: {e}")))?;
+        let mut line = serde_json::to_vec(message).map_err(|e| {
+            UpstreamError::protocol(&self.upstream, format!("cannot encode message: {e}"))
+        })?;
         line.push(b'\n');
         self.writer
             .send(WriterCommand::Line(line))
@@ -145,7 +162,9 @@ impl StdioTransport {
             self.router.remove(id);
             return Err(error);
         }
-        reply.await.map_err(|_| UpstreamError::closed(&self.upstream))
+        reply
+            .await
+            .map_err(|_| UpstreamError::closed(&self.upstream))
     }
 
     /// Forgets request `id`; when it was still waiting and `send_cancel`,
@@ -229,7 +248,10 @@ async fn read_stdout(
 }
 
 async fn drain_stderr(upstream: String, stderr: tokio::process::ChildStderr) {
-    let mut lines = FramedRead::new(stderr, LinesCodec::new_with_max_length(MAX_STDERR_LINE_BYTES));
+    let mut lines = FramedRead::new(
+        stderr,
+        LinesCodec::new_with_max_length(MAX_STDERR_LINE_BYTES),
+    );
     while let Some(line) = lines.next().await {
         match line {
             Ok(line) => tracing::debug!(%upstream, stderr = %line),

@@ -1,12 +1,11 @@
 //! The stdio transport against the real npm server-everything.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use behavry_upstream::{
-    CancellationToken, Era, ServerMessage, UpstreamConnection, UpstreamError,
-};
+use behavry_upstream::{CancellationToken, Era, ServerMessage, UpstreamConnection, UpstreamError};
 use common::{client_init, everything_stdio, spec, text_of};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -29,14 +28,22 @@ async fn handshake_lists_tools_and_calls_echo() {
     let conn = connect().await;
     assert_eq!(conn.era(), Era::Legacy);
     assert_eq!(conn.protocol_version(), "2025-11-25");
-    assert_eq!(conn.server_info()["serverInfo"]["name"], "mcp-servers/everything");
+    assert_eq!(
+        conn.server_info()["serverInfo"]["name"],
+        "mcp-servers/everything"
+    );
 
     let tools = conn
         .request("tools/list", None, None, CancellationToken::new())
         .await
         .unwrap()
         .unwrap();
-    let names: Vec<&str> = tools["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert!(names.contains(&"echo"), "{names:?}");
 
     let echoed = conn
@@ -83,14 +90,19 @@ async fn progress_notifications_reach_the_interim_channel() {
         .await
         .unwrap()
         .unwrap();
-    assert!(text_of(&result).to_lowercase().contains("complete"), "{result}");
+    assert!(
+        text_of(&result).to_lowercase().contains("complete"),
+        "{result}"
+    );
     let mut progress = Vec::new();
     while let Ok(message) = rx.try_recv() {
         progress.push(message);
     }
     assert_eq!(progress.len(), 3, "{progress:?}");
     for message in &progress {
-        let ServerMessage::Notification(note) = message else { panic!("unexpected {message:?}") };
+        let ServerMessage::Notification(note) = message else {
+            panic!("unexpected {message:?}")
+        };
         assert_eq!(note["method"], "notifications/progress");
         assert_eq!(note["params"]["progressToken"], "tok-1");
     }
@@ -121,7 +133,10 @@ async fn cancellation_returns_promptly_and_leaves_the_connection_usable() {
             cancel,
         )
         .await;
-    assert!(matches!(outcome, Err(UpstreamError::Cancelled { .. })), "{outcome:?}");
+    assert!(
+        matches!(outcome, Err(UpstreamError::Cancelled { .. })),
+        "{outcome:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // A dropped request future is abandoned too.
@@ -156,7 +171,9 @@ async fn cancellation_returns_promptly_and_leaves_the_connection_usable() {
 async fn request_timeout_names_the_upstream_and_method() {
     let mut spec = spec("slow-everything", everything_stdio());
     spec.request_timeout = Duration::from_millis(400);
-    let conn = UpstreamConnection::connect(&spec, &client_init(true)).await.unwrap();
+    let conn = UpstreamConnection::connect(&spec, &client_init(true))
+        .await
+        .unwrap();
     let outcome = conn
         .request(
             "tools/call",
@@ -167,7 +184,10 @@ async fn request_timeout_names_the_upstream_and_method() {
         .await;
     let error = outcome.unwrap_err();
     assert!(matches!(error, UpstreamError::Timeout { .. }));
-    assert_eq!(error.to_string(), "upstream slow-everything: tools/call timed out after 400 ms");
+    assert_eq!(
+        error.to_string(),
+        "upstream slow-everything: tools/call timed out after 400 ms"
+    );
     conn.close().await;
 }
 
@@ -188,13 +208,28 @@ async fn killed_child_fails_waiters_with_closed() {
         }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let status = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .arg("-9")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
-    let outcome = tokio::time::timeout(Duration::from_secs(5), pending).await.unwrap().unwrap();
-    assert!(matches!(outcome, Err(UpstreamError::Closed { .. })), "{outcome:?}");
+    let outcome = tokio::time::timeout(Duration::from_secs(5), pending)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(outcome, Err(UpstreamError::Closed { .. })),
+        "{outcome:?}"
+    );
     assert!(!conn.is_alive());
-    let after = conn.request("tools/list", None, None, CancellationToken::new()).await;
-    assert!(matches!(after, Err(UpstreamError::Closed { .. })), "{after:?}");
+    let after = conn
+        .request("tools/list", None, None, CancellationToken::new())
+        .await;
+    assert!(
+        matches!(after, Err(UpstreamError::Closed { .. })),
+        "{after:?}"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +250,10 @@ async fn dropping_the_last_handle_kills_the_process() {
     drop(conn);
     let deadline = Instant::now() + Duration::from_secs(5);
     while process_exists(pid) {
-        assert!(Instant::now() < deadline, "server process {pid} survived its connection");
+        assert!(
+            Instant::now() < deadline,
+            "server process {pid} survived its connection"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -1,4 +1,5 @@
 //! The stdio transport against the real npm server-filesystem.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -13,7 +14,10 @@ async fn reads_a_file_in_an_allowed_directory() {
     std::fs::write(root.join("note.txt"), "filesystem says hi").unwrap();
     let transport = UpstreamTransport::Stdio {
         command: "node".to_owned(),
-        args: vec![server_script("server-filesystem"), root.to_string_lossy().into_owned()],
+        args: vec![
+            server_script("server-filesystem"),
+            root.to_string_lossy().into_owned(),
+        ],
         env: vec![],
         cwd: Some(root.clone()),
     };
@@ -31,7 +35,10 @@ async fn reads_a_file_in_an_allowed_directory() {
         .await
         .unwrap()
         .unwrap();
-    assert!(text_of(&allowed).contains(root.to_str().unwrap()), "{allowed}");
+    assert!(
+        text_of(&allowed).contains(root.to_str().unwrap()),
+        "{allowed}"
+    );
 
     let read = conn
         .request(

@@ -1,7 +1,10 @@
 //! Shared helpers for the policy crate's integration tests.
-#![allow(dead_code)]
 
-use behavry_core::{AgentId, AgentIdentity, CallKind, PolicyInput, RequestMeta, TimeFacts, ToolCall};
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use behavry_core::{
+    AgentId, AgentIdentity, CallKind, PolicyInput, RequestMeta, TimeFacts, ToolCall,
+};
 use std::path::{Path, PathBuf};
 
 /// The default policy set shipped in the repository.
@@ -9,16 +12,29 @@ pub fn default_policies() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies")
 }
 
-pub fn input(role: &str, method: CallKind, upstream: &str, tool: &str, arguments: serde_json::Value) -> PolicyInput {
+pub fn input(
+    role: &str,
+    method: CallKind,
+    upstream: &str,
+    tool: &str,
+    arguments: serde_json::Value,
+) -> PolicyInput {
     PolicyInput {
         agent: AgentIdentity {
             id: AgentId("0190a4b2-7c1d-7000-8000-000000000001".to_string()),
             name: "test-agent".to_string(),
             role: role.to_string(),
-            labels: [("team".to_string(), "data".to_string())].into_iter().collect(),
+            labels: [("team".to_string(), "data".to_string())]
+                .into_iter()
+                .collect(),
             owner: Some("ops@example.com".to_string()),
         },
-        call: ToolCall { method, upstream: upstream.to_string(), tool: tool.to_string(), arguments },
+        call: ToolCall {
+            method,
+            upstream: upstream.to_string(),
+            tool: tool.to_string(),
+            arguments,
+        },
         time: TimeFacts {
             rfc3339: "2026-11-02T10:15:00Z".to_string(),
             unix: 1_793_614_500,
@@ -40,7 +56,12 @@ pub fn input(role: &str, method: CallKind, upstream: &str, tool: &str, arguments
     }
 }
 
-pub fn tool_call(role: &str, upstream: &str, tool: &str, arguments: serde_json::Value) -> PolicyInput {
+pub fn tool_call(
+    role: &str,
+    upstream: &str,
+    tool: &str,
+    arguments: serde_json::Value,
+) -> PolicyInput {
     input(role, CallKind::ToolsCall, upstream, tool, arguments)
 }
 

@@ -8,19 +8,25 @@
 //! contiguity check needs to be the only writer while it runs. A failed
 //! expectation panics with a description; a store error is returned.
 
+// This module is a test suite (compiled only with the `conformance`
+// feature): failing loudly is its job.
+#![allow(clippy::panic)]
+
 mod agents;
 mod approvals;
 mod trace;
 
 pub use agents::{
-    agents_create_list_and_lookup, agents_reject_duplicates_and_bad_hashes, agents_revoke_is_idempotent,
-    agents_rotate_credential,
+    agents_create_list_and_lookup, agents_reject_duplicates_and_bad_hashes,
+    agents_revoke_is_idempotent, agents_rotate_credential,
 };
 pub use approvals::{
-    approvals_concurrent_resolution_has_one_winner, approvals_double_resolution_conflicts, approvals_expiry,
-    approvals_lifecycle, approvals_list_order_and_limit,
+    approvals_concurrent_resolution_has_one_winner, approvals_double_resolution_conflicts,
+    approvals_expiry, approvals_lifecycle, approvals_list_order_and_limit,
 };
-pub use trace::{trace_append_contiguous_under_concurrency, trace_tail_and_decision_order};
+pub use trace::{
+    sample_decision_event, trace_append_contiguous_under_concurrency, trace_tail_and_decision_order,
+};
 
 use crate::{Store, StoreError};
 
@@ -63,5 +69,9 @@ pub(crate) fn unique() -> String {
 
 /// A well-formed (64 lowercase hex digit) credential hash, unique per call.
 pub fn fresh_credential_hash() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }

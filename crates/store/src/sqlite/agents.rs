@@ -51,9 +51,14 @@ pub(super) async fn create(pool: &SqlitePool, agent: NewAgent) -> Result<AgentRe
         Ok(_) => Ok(record),
         Err(e) if is_unique_violation(&e) => {
             if get_by(pool, Lookup::Name, &record.name).await?.is_some() {
-                Err(StoreError::Conflict(format!("an agent named `{}` already exists", record.name)))
+                Err(StoreError::Conflict(format!(
+                    "an agent named `{}` already exists",
+                    record.name
+                )))
             } else {
-                Err(StoreError::Conflict("this credential is already assigned to another agent".to_string()))
+                Err(StoreError::Conflict(
+                    "this credential is already assigned to another agent".to_string(),
+                ))
             }
         }
         Err(e) => Err(StoreError::db("could not create the agent", e)),
@@ -68,7 +73,11 @@ pub(super) async fn list(pool: &SqlitePool) -> Result<Vec<AgentRecord>, StoreErr
     rows.iter().map(decode).collect()
 }
 
-pub(super) async fn get_by(pool: &SqlitePool, lookup: Lookup, value: &str) -> Result<Option<AgentRecord>, StoreError> {
+pub(super) async fn get_by(
+    pool: &SqlitePool,
+    lookup: Lookup,
+    value: &str,
+) -> Result<Option<AgentRecord>, StoreError> {
     let column = match lookup {
         Lookup::Id => "id",
         Lookup::Name => "name",
@@ -98,7 +107,11 @@ pub(super) async fn revoke(pool: &SqlitePool, name: &str) -> Result<AgentRecord,
     }
 }
 
-pub(super) async fn rotate(pool: &SqlitePool, name: &str, new_hash: &str) -> Result<AgentRecord, StoreError> {
+pub(super) async fn rotate(
+    pool: &SqlitePool,
+    name: &str,
+    new_hash: &str,
+) -> Result<AgentRecord, StoreError> {
     validate_hash(new_hash)?;
     let updated = sqlx::query(&format!(
         "UPDATE agents SET credential_hash = ? WHERE name = ? AND revoked_at IS NULL RETURNING {COLUMNS}"
@@ -115,9 +128,9 @@ pub(super) async fn rotate(pool: &SqlitePool, name: &str, new_hash: &str) -> Res
                 "agent `{name}` is revoked; its credential cannot be rotated"
             ))),
         },
-        Err(e) if is_unique_violation(&e) => {
-            Err(StoreError::Conflict("this credential is already assigned to another agent".to_string()))
-        }
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
+            "this credential is already assigned to another agent".to_string(),
+        )),
         Err(e) => Err(StoreError::db("could not rotate the agent credential", e)),
     }
 }
@@ -128,7 +141,10 @@ fn not_found(name: &str) -> StoreError {
 
 /// A credential hash must be exactly 64 lowercase hex digits (SHA-256).
 fn validate_hash(hash: &str) -> Result<(), StoreError> {
-    let well_formed = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let well_formed = hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if well_formed {
         Ok(())
     } else {
@@ -140,11 +156,16 @@ fn validate_hash(hash: &str) -> Result<(), StoreError> {
 
 fn decode(row: &SqliteRow) -> Result<AgentRecord, StoreError> {
     let ctx = "agent row";
-    let get_text = |col: &str| row.try_get::<String, _>(col).map_err(|e| StoreError::db(ctx, e));
+    let get_text = |col: &str| {
+        row.try_get::<String, _>(col)
+            .map_err(|e| StoreError::db(ctx, e))
+    };
     let labels_json = get_text("labels")?;
     let labels: BTreeMap<String, String> =
         serde_json::from_str(&labels_json).map_err(|e| StoreError::corrupt("agent labels", e))?;
-    let revoked_at: Option<i64> = row.try_get("revoked_at").map_err(|e| StoreError::db(ctx, e))?;
+    let revoked_at: Option<i64> = row
+        .try_get("revoked_at")
+        .map_err(|e| StoreError::db(ctx, e))?;
     Ok(AgentRecord {
         id: AgentId(get_text("id")?),
         name: get_text("name")?,
@@ -152,7 +173,10 @@ fn decode(row: &SqliteRow) -> Result<AgentRecord, StoreError> {
         labels,
         owner: row.try_get("owner").map_err(|e| StoreError::db(ctx, e))?,
         credential_hash: get_text("credential_hash")?,
-        created_at: from_nanos(row.try_get("created_at").map_err(|e| StoreError::db(ctx, e))?)?,
+        created_at: from_nanos(
+            row.try_get("created_at")
+                .map_err(|e| StoreError::db(ctx, e))?,
+        )?,
         revoked_at: revoked_at.map(from_nanos).transpose()?,
     })
 }

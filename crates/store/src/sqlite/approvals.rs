@@ -9,12 +9,18 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 
-const COLUMNS: &str = "id, decision_id, agent_id, agent_name, method, upstream, tool, arguments, reasons, \
+const COLUMNS: &str =
+    "id, decision_id, agent_id, agent_name, method, upstream, tool, arguments, reasons, \
                        status, created_at, expires_at, decided_at, decided_by, decision_reason";
 
-pub(super) async fn create(pool: &SqlitePool, new: NewApproval) -> Result<ApprovalRecord, StoreError> {
+pub(super) async fn create(
+    pool: &SqlitePool,
+    new: NewApproval,
+) -> Result<ApprovalRecord, StoreError> {
     if new.expires_at <= new.created_at {
-        return Err(StoreError::Invalid("approval must expire after it is created".to_string()));
+        return Err(StoreError::Invalid(
+            "approval must expire after it is created".to_string(),
+        ));
     }
     let arguments = encode("approval arguments", &new.arguments)?;
     let reasons = encode("approval reasons", &new.reasons)?;
@@ -69,8 +75,14 @@ pub(super) async fn list(
     status: Option<ApprovalStatus>,
     limit: u32,
 ) -> Result<Vec<ApprovalRecord>, StoreError> {
-    let filter = if status.is_some() { "WHERE status = ?" } else { "" };
-    let sql = format!("SELECT {COLUMNS} FROM approvals {filter} ORDER BY created_at DESC, id DESC LIMIT ?");
+    let filter = if status.is_some() {
+        "WHERE status = ?"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM approvals {filter} ORDER BY created_at DESC, id DESC LIMIT ?"
+    );
     let mut query = sqlx::query(&sql);
     if let Some(status) = status {
         query = query.bind(status.as_str());
@@ -91,7 +103,9 @@ pub(super) async fn resolve(
     reason: Option<&str>,
 ) -> Result<ApprovalRecord, StoreError> {
     if new_status == ApprovalStatus::Pending {
-        return Err(StoreError::Invalid("an approval cannot be resolved back to pending".to_string()));
+        return Err(StoreError::Invalid(
+            "an approval cannot be resolved back to pending".to_string(),
+        ));
     }
     let now = to_nanos(OffsetDateTime::now_utc())?;
     // Approving requires the approval to be unexpired at this instant;
@@ -116,14 +130,17 @@ pub(super) async fn resolve(
     }
     match get(pool, id).await? {
         None => Err(StoreError::NotFound(format!("no approval with id `{id}`"))),
-        Some(existing) if existing.status != ApprovalStatus::Pending => {
-            Err(StoreError::Conflict(format!("approval {id} is already {}", existing.status)))
-        }
+        Some(existing) if existing.status != ApprovalStatus::Pending => Err(StoreError::Conflict(
+            format!("approval {id} is already {}", existing.status),
+        )),
         Some(_) => Err(StoreError::Conflict(format!("approval {id} has expired"))),
     }
 }
 
-pub(super) async fn expire_due(pool: &SqlitePool, now: OffsetDateTime) -> Result<Vec<ApprovalRecord>, StoreError> {
+pub(super) async fn expire_due(
+    pool: &SqlitePool,
+    now: OffsetDateTime,
+) -> Result<Vec<ApprovalRecord>, StoreError> {
     let now = to_nanos(now)?;
     let rows = sqlx::query(&format!(
         "UPDATE approvals SET status = 'expired', decided_at = ? \
@@ -135,29 +152,46 @@ pub(super) async fn expire_due(pool: &SqlitePool, now: OffsetDateTime) -> Result
     .await
     .map_err(|e| StoreError::db("could not expire approvals", e))?;
     let mut expired = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
-    expired.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    expired.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(expired)
 }
 
 fn encode<T: serde::Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Invalid(format!("{what} could not be encoded: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Invalid(format!("{what} could not be encoded: {e}")))
 }
 
 fn decode(row: &SqliteRow) -> Result<ApprovalRecord, StoreError> {
     let ctx = "approval row";
-    let text = |col: &str| row.try_get::<String, _>(col).map_err(|e| StoreError::db(ctx, e));
-    let opt_text = |col: &str| row.try_get::<Option<String>, _>(col).map_err(|e| StoreError::db(ctx, e));
-    let nanos = |col: &str| row.try_get::<i64, _>(col).map_err(|e| StoreError::db(ctx, e));
+    let text = |col: &str| {
+        row.try_get::<String, _>(col)
+            .map_err(|e| StoreError::db(ctx, e))
+    };
+    let opt_text = |col: &str| {
+        row.try_get::<Option<String>, _>(col)
+            .map_err(|e| StoreError::db(ctx, e))
+    };
+    let nanos = |col: &str| {
+        row.try_get::<i64, _>(col)
+            .map_err(|e| StoreError::db(ctx, e))
+    };
     let method_text = text("method")?;
     let method = CallKind::from_method(&method_text)
         .ok_or_else(|| StoreError::corrupt(ctx, format!("unknown method `{method_text}`")))?;
     let status_text = text("status")?;
     let status = ApprovalStatus::parse(&status_text)
         .ok_or_else(|| StoreError::corrupt(ctx, format!("unknown status `{status_text}`")))?;
-    let arguments = serde_json::from_str(&text("arguments")?).map_err(|e| StoreError::corrupt("approval arguments", e))?;
-    let reasons: Vec<Reason> =
-        serde_json::from_str(&text("reasons")?).map_err(|e| StoreError::corrupt("approval reasons", e))?;
-    let decided_at: Option<i64> = row.try_get("decided_at").map_err(|e| StoreError::db(ctx, e))?;
+    let arguments = serde_json::from_str(&text("arguments")?)
+        .map_err(|e| StoreError::corrupt("approval arguments", e))?;
+    let reasons: Vec<Reason> = serde_json::from_str(&text("reasons")?)
+        .map_err(|e| StoreError::corrupt("approval reasons", e))?;
+    let decided_at: Option<i64> = row
+        .try_get("decided_at")
+        .map_err(|e| StoreError::db(ctx, e))?;
     Ok(ApprovalRecord {
         id: text("id")?,
         decision_id: DecisionId(text("decision_id")?),

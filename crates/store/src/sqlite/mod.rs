@@ -14,7 +14,9 @@ mod settings;
 mod trace_read;
 pub mod trace_writer;
 
-use crate::{AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError};
+use crate::{
+    AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError,
+};
 use behavry_core::{DecisionId, TraceEvent};
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
@@ -43,7 +45,9 @@ impl StoreBackend for SqliteStore {
             .await
             .map_err(|e| StoreError::db("database did not answer", e))?;
         if self.trace.is_stopped() {
-            return Err(StoreError::Unavailable("trace writer has stopped".to_string()));
+            return Err(StoreError::Unavailable(
+                "trace writer has stopped".to_string(),
+            ));
         }
         Ok(())
     }
@@ -64,7 +68,10 @@ impl StoreBackend for SqliteStore {
         agents::get_by(&self.pool, agents::Lookup::Id, id).await
     }
 
-    async fn get_agent_by_credential_hash(&self, credential_hash: &str) -> Result<Option<AgentRecord>, StoreError> {
+    async fn get_agent_by_credential_hash(
+        &self,
+        credential_hash: &str,
+    ) -> Result<Option<AgentRecord>, StoreError> {
         agents::get_by(&self.pool, agents::Lookup::CredentialHash, credential_hash).await
     }
 
@@ -72,7 +79,11 @@ impl StoreBackend for SqliteStore {
         agents::revoke(&self.pool, name).await
     }
 
-    async fn rotate_credential(&self, name: &str, new_credential_hash: &str) -> Result<AgentRecord, StoreError> {
+    async fn rotate_credential(
+        &self,
+        name: &str,
+        new_credential_hash: &str,
+    ) -> Result<AgentRecord, StoreError> {
         agents::rotate(&self.pool, name, new_credential_hash).await
     }
 
@@ -110,7 +121,10 @@ impl StoreBackend for SqliteStore {
         approvals::resolve(&self.pool, id, new_status, operator, reason).await
     }
 
-    async fn expire_due_approvals(&self, now: OffsetDateTime) -> Result<Vec<ApprovalRecord>, StoreError> {
+    async fn expire_due_approvals(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<ApprovalRecord>, StoreError> {
         approvals::expire_due(&self.pool, now).await
     }
 
@@ -118,15 +132,56 @@ impl StoreBackend for SqliteStore {
         self.trace.append(event).await
     }
 
-    async fn tail_trace(&self, after_seq: Option<u64>, limit: u32) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
+    async fn tail_trace(
+        &self,
+        after_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
         trace_read::tail(&self.pool, after_seq, limit).await
     }
 
-    async fn trace_for_decision(&self, decision_id: &DecisionId) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
+    async fn trace_for_decision(
+        &self,
+        decision_id: &DecisionId,
+    ) -> Result<Vec<(u64, TraceEvent)>, StoreError> {
         trace_read::for_decision(&self.pool, decision_id).await
     }
 
     async fn latest_trace_seq(&self) -> Result<Option<u64>, StoreError> {
         trace_read::latest_seq(&self.pool).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_use_wal_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            (journal.as_str(), synchronous, foreign_keys),
+            ("wal", 2, 1),
+            "2 is synchronous=FULL"
+        );
+        assert!(busy_timeout >= 1000);
     }
 }

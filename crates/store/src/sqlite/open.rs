@@ -28,16 +28,20 @@ impl SqliteStore {
     /// are honoured). In-memory databases are refused: the trace must be
     /// durable.
     pub async fn open_url(url: &str) -> Result<SqliteStore, StoreError> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .ok_or_else(|| StoreError::Invalid("sqlite store url must start with sqlite://".to_string()))?;
+        let rest = url.strip_prefix("sqlite://").ok_or_else(|| {
+            StoreError::Invalid("sqlite store url must start with sqlite://".to_string())
+        })?;
         let path = rest.split('?').next().unwrap_or_default();
         if path.is_empty() || path.contains(":memory:") || rest.contains("mode=memory") {
             return Err(StoreError::Invalid(
-                "sqlite store url must name a database file; in-memory databases are not durable".to_string(),
+                "sqlite store url must name a database file; in-memory databases are not durable"
+                    .to_string(),
             ));
         }
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             create_private_dir(parent)?;
         }
         let options = SqliteConnectOptions::from_str(url)
@@ -57,14 +61,16 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::db("could not open the sqlite database", e))?;
-        MIGRATIONS
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("could not migrate the sqlite database: {e}")))?;
+        MIGRATIONS.run(&pool).await.map_err(|e| {
+            StoreError::Unavailable(format!("could not migrate the sqlite database: {e}"))
+        })?;
         let writer_conn = sqlx::SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| StoreError::db("could not open the trace writer connection", e))?;
-        Ok(SqliteStore { pool, trace: TraceWriter::spawn(writer_conn) })
+        Ok(SqliteStore {
+            pool,
+            trace: TraceWriter::spawn(writer_conn),
+        })
     }
 
     /// Close the pool. The trace writer stops once the store is dropped.
@@ -84,9 +90,12 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder
-        .create(dir)
-        .map_err(|e| StoreError::Unavailable(format!("could not create data directory {}: {e}", dir.display())))
+    builder.create(dir).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "could not create data directory {}: {e}",
+            dir.display()
+        ))
+    })
 }
 
 /// Pre-create the database file readable only by its owner; SQLite gives
@@ -105,6 +114,9 @@ fn create_private_file(path: &PathBuf) -> Result<(), StoreError> {
     match options.open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StoreError::Unavailable(format!("could not create database file {}: {e}", path.display()))),
+        Err(e) => Err(StoreError::Unavailable(format!(
+            "could not create database file {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -60,8 +60,12 @@ fn to_seq(seq: i64) -> Result<u64, StoreError> {
 }
 
 fn decode(row: &SqliteRow) -> Result<(u64, TraceEvent), StoreError> {
-    let seq: i64 = row.try_get("seq").map_err(|e| StoreError::db("trace row", e))?;
-    let body: String = row.try_get("body").map_err(|e| StoreError::db("trace row", e))?;
+    let seq: i64 = row
+        .try_get("seq")
+        .map_err(|e| StoreError::db("trace row", e))?;
+    let body: String = row
+        .try_get("body")
+        .map_err(|e| StoreError::db("trace row", e))?;
     let event = serde_json::from_str(&body)
         .map_err(|e| StoreError::Corrupt(format!("trace event {seq} could not be decoded: {e}")))?;
     Ok((to_seq(seq)?, event))

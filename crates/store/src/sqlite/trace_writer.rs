@@ -3,7 +3,8 @@
 //! One task owns a dedicated connection and receives appends over a bounded
 //! channel. Each time it wakes it takes every append queued at that moment
 //! (up to [`MAX_BATCH`]), writes them in ONE `BEGIN IMMEDIATE` transaction
-//! with sequence numbers `MAX(seq)+1 ..` and commits; with
+//! with the next sequence numbers (`MAX(seq)+1 ..`, cached between batches
+//! and re-read after any failure) and commits; with
 //! `synchronous=FULL` the commit has reached disk when it returns. Only then
 //! is each caller acknowledged with its own sequence number.
 //!
@@ -71,9 +72,9 @@ impl TraceWriter {
             .send(pending)
             .await
             .map_err(|_| StoreError::Unavailable("trace writer has stopped".to_string()))?;
-        acked
-            .await
-            .map_err(|_| StoreError::Unavailable("trace writer stopped before confirming the write".to_string()))?
+        acked.await.map_err(|_| {
+            StoreError::Unavailable("trace writer stopped before confirming the write".to_string())
+        })?
     }
 }
 
@@ -88,15 +89,20 @@ pub(crate) fn kind_name(kind: &TraceEventKind) -> &'static str {
 
 async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingAppend>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Next sequence number, cached between batches; re-read from the table
+    // after any failure so a failed batch never leaves a gap or a duplicate.
+    let mut next_seq: Option<i64> = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_batch(&mut conn, &batch).await {
+        match write_batch(&mut conn, &batch, next_seq).await {
             Ok(first_seq) => {
+                next_seq = first_seq.checked_add(batch.len() as i64);
                 for (seq, pending) in (first_seq..).zip(batch.drain(..)) {
                     // A caller that stopped waiting still had its event written.
-                    let _ = pending.ack.send(Ok(seq));
+                    let _ = pending.ack.send(to_seq(seq));
                 }
             }
             Err(err) => {
+                next_seq = None;
                 tracing::error!(events = batch.len(), error = %err, "decision trace write failed");
                 for pending in batch.drain(..) {
                     let _ = pending.ack.send(Err(err.clone()));
@@ -107,26 +113,56 @@ async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingApp
     let _ = conn.close().await;
 }
 
+/// Insert rows from one JSON array parameter: a single statement per batch,
+/// whatever its size.
+const INSERT_BATCH: &str = "INSERT INTO trace_events (seq, decision_id, kind, time, body) \
+     SELECT ? + key, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+            json_extract(value, '$[2]'), json_extract(value, '$[3]') \
+     FROM json_each(?) ORDER BY key";
+
 /// Write `batch` in one transaction; returns the first assigned sequence number.
-async fn write_batch(conn: &mut SqliteConnection, batch: &[PendingAppend]) -> Result<u64, StoreError> {
+async fn write_batch(
+    conn: &mut SqliteConnection,
+    batch: &[PendingAppend],
+    cached_next: Option<i64>,
+) -> Result<i64, StoreError> {
     let fail = |e| StoreError::db("could not write the decision trace", e);
+    let rows: Vec<(&str, &str, i64, &str)> = batch
+        .iter()
+        .map(|p| (p.decision_id.as_str(), p.kind, p.time, p.body.as_str()))
+        .collect();
+    let rows = serde_json::to_string(&rows)
+        .map_err(|e| StoreError::Invalid(format!("trace events could not be encoded: {e}")))?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
-        .fetch_one(&mut *tx)
+    let first = match cached_next {
+        Some(next) => next,
+        None => {
+            let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(fail)?;
+            last.unwrap_or(0)
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt("trace sequence overflow".into()))?
+        }
+    };
+    let inserted = sqlx::query(INSERT_BATCH)
+        .bind(first)
+        .bind(rows)
+        .execute(&mut *tx)
         .await
-        .map_err(fail)?;
-    let first = last.unwrap_or(0).checked_add(1).ok_or_else(|| StoreError::Corrupt("trace sequence overflow".into()))?;
-    for (seq, pending) in (first..).zip(batch) {
-        sqlx::query("INSERT INTO trace_events (seq, decision_id, kind, time, body) VALUES (?, ?, ?, ?, ?)")
-            .bind(seq)
-            .bind(&pending.decision_id)
-            .bind(pending.kind)
-            .bind(pending.time)
-            .bind(&pending.body)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        .map_err(fail)?
+        .rows_affected();
+    if inserted != batch.len() as u64 {
+        return Err(StoreError::Unavailable(format!(
+            "decision trace write stored {inserted} of {} events",
+            batch.len()
+        )));
     }
     tx.commit().await.map_err(fail)?;
-    u64::try_from(first).map_err(|_| StoreError::Corrupt("trace sequence is negative".into()))
+    Ok(first)
+}
+
+fn to_seq(seq: i64) -> Result<u64, StoreError> {
+    u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("trace sequence {seq} is negative")))
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -19,6 +20,7 @@ use crate::message::{classify, Incoming};
 use crate::sse::SseParser;
 
 const MAX_FAILURES: u32 = 2;
+const LAST_EVENT_ID: &str = "last-event-id";
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 
 pub(super) async fn run(shared: Arc<HttpShared>) {
@@ -27,10 +29,14 @@ pub(super) async fn run(shared: Arc<HttpShared>) {
     let mut retry = DEFAULT_RETRY;
     let mut failures = 0;
     while failures < MAX_FAILURES {
-        let mut request = shared.builder(Method::GET, "text/event-stream");
-        if let Some(id) = &last_event_id {
-            request = request.header("last-event-id", id.as_str());
+        let mut extra = HeaderMap::new();
+        if let Some(id) = last_event_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
+            extra.insert(LAST_EVENT_ID, id);
         }
+        let request = shared.builder(Method::GET, "text/event-stream", extra);
         let response = tokio::select! {
             () = shared.closed.cancelled() => return,
             sent = request.send() => sent,
@@ -92,6 +98,8 @@ fn forward(shared: &HttpShared, data: &str) {
         Some(Incoming::Response { id, .. }) => {
             tracing::debug!(upstream = %shared.upstream, %id, "ignoring response on get stream")
         }
-        None => tracing::warn!(upstream = %shared.upstream, "ignoring get stream event that is not json-rpc"),
+        None => {
+            tracing::warn!(upstream = %shared.upstream, "ignoring get stream event that is not json-rpc")
+        }
     }
 }

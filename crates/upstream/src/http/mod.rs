@@ -87,8 +87,12 @@ impl HttpTransport {
         for (name, value) in headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| invalid("invalid configured header name"))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|_| UpstreamError::protocol(upstream, format!("invalid value for configured header {name}")))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                UpstreamError::protocol(
+                    upstream,
+                    format!("invalid value for configured header {name}"),
+                )
+            })?;
             value.set_sensitive(true);
             configured.append(name, value);
         }
@@ -179,30 +183,43 @@ impl HttpShared {
         result
     }
 
-    /// A request with configured headers plus session and version headers.
-    fn builder(&self, method: Method, accept: &'static str) -> RequestBuilder {
+    /// A request with configured headers, then session and version headers,
+    /// then `extra`; later ones replace earlier ones of the same name.
+    fn builder(&self, method: Method, accept: &'static str, extra: HeaderMap) -> RequestBuilder {
         let negotiated = self.read().clone();
         let mut headers = self.configured.clone();
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
-        if let Some(value) = negotiated.session_id.and_then(|s| HeaderValue::from_str(&s).ok()) {
+        if let Some(value) = negotiated
+            .session_id
+            .and_then(|s| HeaderValue::from_str(&s).ok())
+        {
             headers.insert(SESSION_ID, value);
         }
-        if let Some(value) = negotiated.version.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        if let Some(value) = negotiated
+            .version
+            .and_then(|v| HeaderValue::from_str(&v).ok())
+        {
             headers.insert(PROTOCOL_VERSION, value);
         }
-        self.client.request(method, self.url.clone()).headers(headers)
+        for (name, value) in extra {
+            if let Some(name) = name {
+                headers.insert(name, value);
+            }
+        }
+        self.client
+            .request(method, self.url.clone())
+            .headers(headers)
     }
 
     async fn post(&self, message: &Value, extra: HeaderMap) -> Result<Response, UpstreamError> {
-        let body = serde_json::to_vec(message)
-            .map_err(|e| UpstreamError::protocol(&self.upstream, format!("cannot encode message: {e}")))?;
-        let mut request = self
-            .builder(Method::POST, "application/json, text/event-stream")
-            .header(CONTENT_TYPE, "application/json")
+        let body = serde_json::to_vec(message).map_err(|e| {
+            UpstreamError::protocol(&self.upstream, format!("cannot encode message: {e}"))
+        })?;
+        let mut extra = extra;
+        extra.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let request = self
+            .builder(Method::POST, "application/json, text/event-stream", extra)
             .body(body);
-        for (name, value) in &extra {
-            request = request.header(name, value.clone());
-        }
         tokio::select! {
             () = self.closed.cancelled() => Err(UpstreamError::closed(&self.upstream)),
             sent = request.send() => sent.map_err(|e| reply::transport_error(&self.upstream, e)),
@@ -237,7 +254,11 @@ impl HttpShared {
     }
 
     /// Sends `initialize` and remembers the session id it establishes.
-    pub(crate) async fn initialize(&self, id: u64, params: Value) -> Result<Outcome, UpstreamError> {
+    pub(crate) async fn initialize(
+        &self,
+        id: u64,
+        params: Value,
+    ) -> Result<Outcome, UpstreamError> {
         let message = message::request(id, "initialize", Some(params));
         let (outcome, session_id) = self.exchange(id, &message, HeaderMap::new(), None).await?;
         self.write().session_id = session_id;
@@ -263,8 +284,10 @@ impl HttpShared {
         let negotiated = self.read().clone();
         let (params, headers) = match (negotiated.era, negotiated.version) {
             (Some(Era::Modern), Some(version)) => {
-                let params = message::stamp_modern_meta(params, &version, &self.init)
-                    .ok_or_else(|| UpstreamError::protocol(&self.upstream, "request params must be an object"))?;
+                let params =
+                    message::stamp_modern_meta(params, &version, &self.init).ok_or_else(|| {
+                        UpstreamError::protocol(&self.upstream, "request params must be an object")
+                    })?;
                 let headers = self.modern_headers(&version, method, Some(&params))?;
                 (Some(params), headers)
             }
@@ -281,8 +304,9 @@ impl HttpShared {
         params: Option<&Value>,
     ) -> Result<HeaderMap, UpstreamError> {
         let value = |v: &str| {
-            HeaderValue::from_str(v)
-                .map_err(|_| UpstreamError::protocol(&self.upstream, "value not representable as a header"))
+            HeaderValue::from_str(v).map_err(|_| {
+                UpstreamError::protocol(&self.upstream, "value not representable as a header")
+            })
         };
         let mut headers = HeaderMap::new();
         headers.insert(PROTOCOL_VERSION, value(version)?);
@@ -319,12 +343,18 @@ impl HttpShared {
         if self.session_id().is_none() {
             return;
         }
-        match self.builder(Method::DELETE, "application/json").send().await {
+        match self
+            .builder(Method::DELETE, "application/json", HeaderMap::new())
+            .send()
+            .await
+        {
             Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
                 tracing::debug!(upstream = %self.upstream, "server does not allow ending sessions")
             }
             Ok(_) => {}
-            Err(e) => tracing::debug!(upstream = %self.upstream, error = %e.without_url(), "ending session failed"),
+            Err(e) => {
+                tracing::debug!(upstream = %self.upstream, error = %e.without_url(), "ending session failed")
+            }
         }
     }
 }

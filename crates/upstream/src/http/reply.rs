@@ -15,8 +15,8 @@ use tokio::sync::{broadcast, mpsc};
 use crate::error::UpstreamError;
 use crate::message::{classify, Incoming};
 use crate::router::{deliver_interim, Outcome};
-use crate::sse::SseParser;
 use crate::spec::ServerMessage;
+use crate::sse::SseParser;
 
 /// Largest accepted JSON body or SSE event.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -61,9 +61,7 @@ pub(crate) fn classify_failure(
     body: Option<&Value>,
     has_session: bool,
 ) -> Result<Outcome, UpstreamError> {
-    let error_object = body
-        .and_then(|b| b.get("error"))
-        .filter(|e| e.is_object());
+    let error_object = body.and_then(|b| b.get("error")).filter(|e| e.is_object());
     let mentions_session = error_object
         .and_then(|e| e.get("message"))
         .and_then(Value::as_str)
@@ -80,7 +78,9 @@ pub(crate) fn classify_failure(
     }
     let auth_failure = matches!(
         status,
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::PROXY_AUTHENTICATION_REQUIRED
     );
     match error_object {
         Some(error) if !auth_failure && !status.is_redirection() => Ok(Err(error.clone())),
@@ -121,10 +121,13 @@ pub(crate) async fn read_reply(
     }
     if kind.starts_with("application/json") {
         let body = read_capped(upstream, response).await?;
-        let message: Value = serde_json::from_slice(&body)
-            .map_err(|e| UpstreamError::protocol(upstream, format!("invalid json response: {e}")))?;
+        let message: Value = serde_json::from_slice(&body).map_err(|e| {
+            UpstreamError::protocol(upstream, format!("invalid json response: {e}"))
+        })?;
         return match classify(message) {
-            Some(Incoming::Response { id: got, outcome }) if got.as_u64() == Some(id) => Ok(outcome),
+            Some(Incoming::Response { id: got, outcome }) if got.as_u64() == Some(id) => {
+                Ok(outcome)
+            }
             _ => Err(UpstreamError::protocol(
                 upstream,
                 "json body is not the response to the request",
@@ -158,8 +161,9 @@ async fn read_sse_reply(
             if event.event != "message" || event.data.is_empty() {
                 continue;
             }
-            let message: Value = serde_json::from_str(&event.data)
-                .map_err(|e| UpstreamError::protocol(upstream, format!("invalid json in sse event: {e}")))?;
+            let message: Value = serde_json::from_str(&event.data).map_err(|e| {
+                UpstreamError::protocol(upstream, format!("invalid json in sse event: {e}"))
+            })?;
             match classify(message) {
                 Some(Incoming::Response { id: got, outcome }) if got.as_u64() == Some(id) => {
                     return Ok(outcome)
@@ -190,7 +194,8 @@ mod tests {
 
     #[test]
     fn failure_statuses_are_classified() {
-        let rpc_error = json!({"jsonrpc":"2.0","id":null,"error":{"code":-32020,"message":"header mismatch"}});
+        let rpc_error =
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32020,"message":"header mismatch"}});
         let session_error = json!({"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}});
         let cases: Vec<(u16, Option<&Value>, bool, &str)> = vec![
             (404, None, true, "expired"),

@@ -51,13 +51,23 @@ pub fn node_modules() -> PathBuf {
 }
 
 pub fn server_script(package: &str) -> String {
-    let script = node_modules().join("@modelcontextprotocol").join(package).join("dist/index.js");
-    assert!(script.is_file(), "{} missing; run scripts/setup-test-deps.sh", script.display());
+    let script = node_modules()
+        .join("@modelcontextprotocol")
+        .join(package)
+        .join("dist/index.js");
+    assert!(
+        script.is_file(),
+        "{} missing; run scripts/setup-test-deps.sh",
+        script.display()
+    );
     script.to_string_lossy().into_owned()
 }
 
 pub fn client_init(prefer_modern: bool) -> ClientInit {
-    let mut init = ClientInit::new(json!({}), json!({"name": "behavry-test", "version": "0.0.0"}));
+    let mut init = ClientInit::new(
+        json!({}),
+        json!({"name": "behavry-test", "version": "0.0.0"}),
+    );
     init.prefer_modern = prefer_modern;
     init
 }
@@ -107,7 +117,10 @@ fn wait_for_port(child: &mut Child, port: u16) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("test server exited early with {status}");
         }
-        assert!(Instant::now() < deadline, "test server did not listen on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "test server did not listen on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -129,7 +142,11 @@ pub fn start_everything_http() -> ServerProcess {
         .spawn()
         .expect("start node");
     wait_for_port(&mut child, port);
-    ServerProcess { child, url: format!("http://127.0.0.1:{port}/mcp"), _dir: dir }
+    ServerProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        _dir: dir,
+    }
 }
 
 const PYTHON: &str = "/tmp/venv/bin/python";
@@ -166,9 +183,16 @@ pub fn start_python_server() -> ServerProcess {
         .spawn()
         .expect("start python");
     wait_for_port(&mut child, port);
-    ServerProcess { child, url: format!("http://127.0.0.1:{port}/mcp"), _dir: dir }
+    ServerProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        _dir: dir,
+    }
 }
 
 pub fn text_of(result: &serde_json::Value) -> String {
-    result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+    result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
