@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "behavry", version, about = "Runtime authorization for AI agents and their MCP tools")]
+#[command(
+    name = "behavry",
+    version,
+    about = "Runtime authorization for AI agents and their MCP tools"
+)]
 struct Cli {
     /// Configuration file.
     #[arg(long, global = true, env = "BEHAVRY_CONFIG")]
@@ -18,7 +22,12 @@ struct Cli {
     #[arg(long, global = true, env = "BEHAVRY_ADMIN_URL")]
     admin_url: Option<String>,
     /// Admin token (default: read from <data_dir>/admin.token).
-    #[arg(long, global = true, env = "BEHAVRY_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "BEHAVRY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -50,14 +59,21 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let ctx = commands::Context { config: cli.config, admin_url: cli.admin_url, admin_token: cli.admin_token };
+    let ctx = commands::Context {
+        config: cli.config,
+        admin_url: cli.admin_url,
+        admin_token: cli.admin_token,
+    };
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => commands::serve::run(&ctx).await,
@@ -82,7 +98,9 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BEHAVRY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let json = std::env::var("BEHAVRY_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

@@ -12,9 +12,8 @@ mod validate;
 
 pub use secrets::{resolve_secret, SecretError};
 pub use validate::{
-    valid_upstream_name,
-    AdminConfig, ApprovalsConfig, Config, PolicyConfig, ServerConfig, StorageConfig, TraceConfig,
-    UpstreamConfig, UpstreamTransportConfig,
+    valid_upstream_name, AdminConfig, ApprovalsConfig, Config, PolicyConfig, ServerConfig,
+    StorageConfig, TraceConfig, UpstreamConfig, UpstreamTransportConfig,
 };
 
 use std::path::Path;
@@ -28,14 +27,17 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn one(problem: impl Into<String>) -> Self {
-        ConfigError { problems: vec![problem.into()] }
+        ConfigError {
+            problems: vec![problem.into()],
+        }
     }
 }
 
 /// Parse and validate configuration text. `base_dir` resolves relative paths
 /// (normally the directory holding the file).
 pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
-    let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::one(e.to_string().trim().to_string()))?;
+    let raw: raw::RawConfig =
+        toml::from_str(text).map_err(|e| ConfigError::one(e.to_string().trim().to_string()))?;
     validate::validate(raw, base_dir)
 }
 
@@ -43,6 +45,9 @@ pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::one(format!("cannot read {}: {e}", path.display())))?;
-    let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     parse(&text, base)
 }

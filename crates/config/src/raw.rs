@@ -56,6 +56,7 @@ pub struct RawStorage {
 #[serde(deny_unknown_fields)]
 pub struct RawTrace {
     pub arguments: Option<String>,
+    pub durability: Option<String>,
     pub redact_keys: Option<Vec<String>>,
 }
 

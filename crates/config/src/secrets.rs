@@ -6,7 +6,9 @@
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretError {
-    #[error("secret reference `{0}` is malformed: use ${{env:NAME}} with NAME of letters, digits and _")]
+    #[error(
+        "secret reference `{0}` is malformed: use ${{env:NAME}} with NAME of letters, digits and _"
+    )]
     Malformed(String),
     #[error("environment variable `{0}` named by a secret reference is not set")]
     Missing(String),
@@ -30,7 +32,10 @@ pub(crate) fn reference(value: &str) -> Result<Option<&str>, SecretError> {
 }
 
 /// Resolve a literal or `${env:NAME}` value with `lookup` (normally `std::env::var`).
-pub fn resolve_secret(value: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, SecretError> {
+pub fn resolve_secret(
+    value: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, SecretError> {
     match reference(value)? {
         None => Ok(value.to_string()),
         Some(name) => lookup(name).ok_or_else(|| SecretError::Missing(name.to_string())),
@@ -45,10 +50,25 @@ mod tests {
     fn literal_and_reference() {
         let lookup = |n: &str| (n == "TOKEN").then(|| "s3cret".to_string());
         assert_eq!(resolve_secret("plain", lookup).as_deref(), Ok("plain"));
-        assert_eq!(resolve_secret("${env:TOKEN}", lookup).as_deref(), Ok("s3cret"));
-        assert_eq!(resolve_secret("${env:OTHER}", lookup), Err(SecretError::Missing("OTHER".into())));
-        for bad in ["${env:}", "${env:A-B}", "x${env:TOKEN}", "${vault:x}", "${env:TOKEN"] {
-            assert!(matches!(resolve_secret(bad, lookup), Err(SecretError::Malformed(_))), "{bad}");
+        assert_eq!(
+            resolve_secret("${env:TOKEN}", lookup).as_deref(),
+            Ok("s3cret")
+        );
+        assert_eq!(
+            resolve_secret("${env:OTHER}", lookup),
+            Err(SecretError::Missing("OTHER".into()))
+        );
+        for bad in [
+            "${env:}",
+            "${env:A-B}",
+            "x${env:TOKEN}",
+            "${vault:x}",
+            "${env:TOKEN",
+        ] {
+            assert!(
+                matches!(resolve_secret(bad, lookup), Err(SecretError::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -50,6 +50,10 @@ pub struct StorageConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceConfig {
     pub redaction: Redaction,
+    /// `true` (the default, `durability = "fsync"`): a decision is on disk
+    /// before its call is forwarded. `false` (`"os-buffered"`): it survives a
+    /// gateway crash but not a power loss.
+    pub fsync: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +64,16 @@ pub struct ApprovalsConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamTransportConfig {
-    Stdio { command: String, args: Vec<String>, env: Vec<(String, String)>, cwd: Option<PathBuf> },
-    Http { url: String, headers: Vec<(String, String)> },
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        cwd: Option<PathBuf>,
+    },
+    Http {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
 }
 
 /// An upstream as configured. `env` and `headers` values may still be
@@ -81,29 +93,65 @@ const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8081";
 
 pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigError> {
     let mut problems = Vec::new();
-    let listen = socket(&mut problems, "server.listen", raw.server.listen.as_deref().unwrap_or(DEFAULT_LISTEN));
-    let admin_listen = socket(&mut problems, "admin.listen", raw.admin.listen.as_deref().unwrap_or(DEFAULT_ADMIN_LISTEN));
+    let listen = socket(
+        &mut problems,
+        "server.listen",
+        raw.server.listen.as_deref().unwrap_or(DEFAULT_LISTEN),
+    );
+    let admin_listen = socket(
+        &mut problems,
+        "admin.listen",
+        raw.admin.listen.as_deref().unwrap_or(DEFAULT_ADMIN_LISTEN),
+    );
     if let (Some(a), Some(b)) = (listen, admin_listen) {
         if a == b && a.port() != 0 {
-            problems.push(format!("server.listen and admin.listen must differ (both {a})"));
+            problems.push(format!(
+                "server.listen and admin.listen must differ (both {a})"
+            ));
         }
     }
     let data_dir = base.join(raw.server.data_dir.as_deref().unwrap_or("data"));
-    let max_body_bytes = bounded(&mut problems, "server.max_body_bytes", raw.server.max_body_bytes, 4 * 1024 * 1024, 1024, 256 * 1024 * 1024);
-    let session_idle = bounded(&mut problems, "server.session_idle_secs", raw.server.session_idle_secs, 3600, 10, 7 * 24 * 3600);
+    let max_body_bytes = bounded(
+        &mut problems,
+        "server.max_body_bytes",
+        raw.server.max_body_bytes,
+        4 * 1024 * 1024,
+        1024,
+        256 * 1024 * 1024,
+    );
+    let session_idle = bounded(
+        &mut problems,
+        "server.session_idle_secs",
+        raw.server.session_idle_secs,
+        3600,
+        10,
+        7 * 24 * 3600,
+    );
     let policy_dir = base.join(raw.policy.dir.as_deref().unwrap_or("policies"));
-    let eval_timeout_ms = bounded(&mut problems, "policy.eval_timeout_ms", raw.policy.eval_timeout_ms, 50, 1, 10_000);
+    let eval_timeout_ms = bounded(
+        &mut problems,
+        "policy.eval_timeout_ms",
+        raw.policy.eval_timeout_ms,
+        50,
+        1,
+        10_000,
+    );
 
     let mode = match raw.trace.arguments.as_deref().unwrap_or("redacted") {
         "full" => RedactionMode::Full,
         "redacted" => RedactionMode::Redacted,
         "omit" => RedactionMode::Omit,
         other => {
-            problems.push(format!("trace.arguments must be full, redacted or omit, not `{other}`"));
+            problems.push(format!(
+                "trace.arguments must be full, redacted or omit, not `{other}`"
+            ));
             RedactionMode::Redacted
         }
     };
-    let mut redaction = Redaction { mode, ..Redaction::default() };
+    let mut redaction = Redaction {
+        mode,
+        ..Redaction::default()
+    };
     if let Some(keys) = raw.trace.redact_keys {
         if keys.iter().any(|k| k.trim().is_empty()) {
             problems.push("trace.redact_keys must not contain empty strings".to_string());
@@ -111,11 +159,39 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         redaction.keys = keys;
     }
 
-    let timeout_secs = bounded(&mut problems, "approvals.timeout_secs", raw.approvals.timeout_secs, 300, 1, 7 * 24 * 3600);
-    let keepalive_secs = bounded(&mut problems, "approvals.keepalive_secs", raw.approvals.keepalive_secs, 15, 1, 300);
+    let fsync = match raw.trace.durability.as_deref().unwrap_or("fsync") {
+        "fsync" => true,
+        "os-buffered" => false,
+        other => {
+            problems.push(format!(
+                "trace.durability must be fsync or os-buffered, not `{other}`"
+            ));
+            true
+        }
+    };
+
+    let timeout_secs = bounded(
+        &mut problems,
+        "approvals.timeout_secs",
+        raw.approvals.timeout_secs,
+        300,
+        1,
+        7 * 24 * 3600,
+    );
+    let keepalive_secs = bounded(
+        &mut problems,
+        "approvals.keepalive_secs",
+        raw.approvals.keepalive_secs,
+        15,
+        1,
+        300,
+    );
 
     if let Some(url) = &raw.storage.url {
-        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             problems.push("storage.url must start with sqlite:// or postgres://".to_string());
         }
     }
@@ -125,7 +201,10 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
     for (index, up) in raw.upstreams.into_iter().enumerate() {
         if let Some(u) = upstream(&mut problems, index, up, base) {
             if !names.insert(u.name.clone()) {
-                problems.push(format!("upstreams[{index}]: name `{}` is used twice", u.name));
+                problems.push(format!(
+                    "upstreams[{index}]: name `{}` is used twice",
+                    u.name
+                ));
             }
             upstreams.push(u);
         }
@@ -138,12 +217,28 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         return Err(ConfigError::one("listen addresses are invalid"));
     };
     Ok(Config {
-        server: ServerConfig { listen, data_dir, max_body_bytes: max_body_bytes as usize, session_idle: Duration::from_secs(session_idle) },
-        admin: AdminConfig { listen: admin_listen },
-        policy: PolicyConfig { dir: policy_dir, eval_timeout: Duration::from_millis(eval_timeout_ms), watch: raw.policy.watch.unwrap_or(true) },
-        storage: StorageConfig { url: raw.storage.url },
-        trace: TraceConfig { redaction },
-        approvals: ApprovalsConfig { timeout: Duration::from_secs(timeout_secs), keepalive: Duration::from_secs(keepalive_secs) },
+        server: ServerConfig {
+            listen,
+            data_dir,
+            max_body_bytes: max_body_bytes as usize,
+            session_idle: Duration::from_secs(session_idle),
+        },
+        admin: AdminConfig {
+            listen: admin_listen,
+        },
+        policy: PolicyConfig {
+            dir: policy_dir,
+            eval_timeout: Duration::from_millis(eval_timeout_ms),
+            watch: raw.policy.watch.unwrap_or(true),
+        },
+        storage: StorageConfig {
+            url: raw.storage.url,
+        },
+        trace: TraceConfig { redaction, fsync },
+        approvals: ApprovalsConfig {
+            timeout: Duration::from_secs(timeout_secs),
+            keepalive: Duration::from_secs(keepalive_secs),
+        },
         upstreams,
     })
 }
@@ -158,7 +253,14 @@ fn socket(problems: &mut Vec<String>, field: &str, value: &str) -> Option<Socket
     }
 }
 
-fn bounded(problems: &mut Vec<String>, field: &str, value: Option<u64>, default: u64, min: u64, max: u64) -> u64 {
+fn bounded(
+    problems: &mut Vec<String>,
+    field: &str,
+    value: Option<u64>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> u64 {
     let v = value.unwrap_or(default);
     if v < min || v > max {
         problems.push(format!("{field} must be between {min} and {max}, got {v}"));
@@ -176,14 +278,25 @@ pub fn valid_upstream_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-fn upstream(problems: &mut Vec<String>, index: usize, up: RawUpstream, base: &Path) -> Option<UpstreamConfig> {
+fn upstream(
+    problems: &mut Vec<String>,
+    index: usize,
+    up: RawUpstream,
+    base: &Path,
+) -> Option<UpstreamConfig> {
     let before = problems.len();
     let name = up.name.clone().unwrap_or_default();
-    let at = if name.is_empty() { format!("upstreams[{index}]") } else { format!("upstreams[{index}] ({name})") };
+    let at = if name.is_empty() {
+        format!("upstreams[{index}]")
+    } else {
+        format!("upstreams[{index}] ({name})")
+    };
     if name.is_empty() {
         problems.push(format!("{at}: name is required"));
     } else if !valid_upstream_name(&name) {
-        problems.push(format!("{at}: name must be 1-32 of a-z, 0-9, _ and -, starting with a letter or digit"));
+        problems.push(format!(
+            "{at}: name must be 1-32 of a-z, 0-9, _ and -, starting with a letter or digit"
+        ));
     }
     let protocol = up.protocol.clone().unwrap_or_else(|| "auto".to_string());
     if !["auto", "legacy", "modern"].contains(&protocol.as_str()) {
@@ -214,12 +327,19 @@ fn upstream(problems: &mut Vec<String>, index: usize, up: RawUpstream, base: &Pa
                 problems.push(format!("{at}: url must start with http:// or https://"));
             }
             if !up.args.is_empty() || !up.env.is_empty() || up.cwd.is_some() {
-                problems.push(format!("{at}: args, env and cwd apply only to command upstreams"));
+                problems.push(format!(
+                    "{at}: args, env and cwd apply only to command upstreams"
+                ));
             }
-            Some(UpstreamTransportConfig::Http { url: url.clone(), headers: up.headers.clone().into_iter().collect() })
+            Some(UpstreamTransportConfig::Http {
+                url: url.clone(),
+                headers: up.headers.clone().into_iter().collect(),
+            })
         }
         (Some(_), Some(_)) => {
-            problems.push(format!("{at}: set either command (stdio) or url (HTTP), not both"));
+            problems.push(format!(
+                "{at}: set either command (stdio) or url (HTTP), not both"
+            ));
             None
         }
         (None, None) => {
@@ -227,8 +347,22 @@ fn upstream(problems: &mut Vec<String>, index: usize, up: RawUpstream, base: &Pa
             None
         }
     };
-    let request_timeout = bounded(problems, &format!("{at}: request_timeout_secs"), up.request_timeout_secs, 120, 1, 3600);
-    let connect_timeout = bounded(problems, &format!("{at}: connect_timeout_secs"), up.connect_timeout_secs, 20, 1, 600);
+    let request_timeout = bounded(
+        problems,
+        &format!("{at}: request_timeout_secs"),
+        up.request_timeout_secs,
+        120,
+        1,
+        3600,
+    );
+    let connect_timeout = bounded(
+        problems,
+        &format!("{at}: connect_timeout_secs"),
+        up.connect_timeout_secs,
+        20,
+        1,
+        600,
+    );
     if problems.len() != before {
         return None;
     }

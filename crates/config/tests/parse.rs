@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 use behavry_config::{parse, UpstreamTransportConfig};
 use std::path::Path;
 
@@ -33,8 +39,12 @@ fn upstreams_of_both_transports() {
     let text = text.replace("Bearer ${env:REMOTE}", "${env:REMOTE}");
     let cfg = parse(&text, Path::new(".")).unwrap();
     assert_eq!(cfg.upstreams.len(), 2);
-    assert!(matches!(&cfg.upstreams[0].transport, UpstreamTransportConfig::Stdio { command, .. } if command == "behavry-demo-server"));
-    assert!(matches!(&cfg.upstreams[1].transport, UpstreamTransportConfig::Http { url, .. } if url.ends_with("/mcp")));
+    assert!(
+        matches!(&cfg.upstreams[0].transport, UpstreamTransportConfig::Stdio { command, .. } if command == "behavry-demo-server")
+    );
+    assert!(
+        matches!(&cfg.upstreams[1].transport, UpstreamTransportConfig::Http { url, .. } if url.ends_with("/mcp"))
+    );
 }
 
 #[test]
@@ -59,7 +69,14 @@ fn every_problem_is_reported_together() {
     "#;
     let err = parse(text, Path::new(".")).unwrap_err();
     let all = err.to_string();
-    for needle in ["server.listen", "trace.arguments", "approvals.timeout_secs", "Bad.Name", "(dup): url must start", "not both"] {
+    for needle in [
+        "server.listen",
+        "trace.arguments",
+        "approvals.timeout_secs",
+        "Bad.Name",
+        "(dup): url must start",
+        "not both",
+    ] {
         assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
     }
     assert!(err.problems.len() >= 6);
@@ -86,4 +103,17 @@ proptest::proptest! {
         let dotted = format!("{name}.x");
         proptest::prop_assert!(!behavry_config::valid_upstream_name(&dotted));
     }
+}
+
+#[test]
+fn trace_durability_setting() {
+    assert!(parse("", Path::new(".")).unwrap().trace.fsync);
+    assert!(
+        !parse("[trace]\ndurability = \"os-buffered\"\n", Path::new("."))
+            .unwrap()
+            .trace
+            .fsync
+    );
+    let err = parse("[trace]\ndurability = \"never\"\n", Path::new(".")).unwrap_err();
+    assert!(err.to_string().contains("trace.durability"), "{err}");
 }

@@ -24,7 +24,9 @@ pub struct AdminToken {
 
 impl AdminToken {
     pub fn from_plaintext(token: &str) -> Self {
-        AdminToken { hash: Sha256::digest(token.trim().as_bytes()).into() }
+        AdminToken {
+            hash: Sha256::digest(token.trim().as_bytes()).into(),
+        }
     }
 
     pub fn matches(&self, presented: &str) -> bool {
@@ -44,14 +46,20 @@ pub enum AdminTokenError {
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("cannot write the admin token file {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("stored admin token hash is malformed")]
     Malformed,
 }
 
 /// Load the admin token hash, minting a token on first run. Returns the
 /// hash and, when a token was just minted, the path it was written to.
-pub async fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<(AdminToken, Option<std::path::PathBuf>), AdminTokenError> {
+pub async fn ensure_admin_token(
+    store: &Store,
+    data_dir: &Path,
+) -> Result<(AdminToken, Option<std::path::PathBuf>), AdminTokenError> {
     if let Some(stored) = store.get_setting(SETTING).await? {
         let bytes = hex::decode(stored.trim()).map_err(|_| AdminTokenError::Malformed)?;
         let hash: [u8; 32] = bytes.try_into().map_err(|_| AdminTokenError::Malformed)?;
@@ -61,7 +69,10 @@ pub async fn ensure_admin_token(store: &Store, data_dir: &Path) -> Result<(Admin
     let token = format!("bhva_{}", agent_style.trim_start_matches("bhv_"));
     let hash_hex = hex::encode(Sha256::digest(token.as_bytes()));
     let path = data_dir.join(ADMIN_TOKEN_FILE);
-    write_private(&path, &token).map_err(|source| AdminTokenError::Write { path: path.display().to_string(), source })?;
+    write_private(&path, &token).map_err(|source| AdminTokenError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
     store.put_setting(SETTING, &hash_hex).await?;
     Ok((AdminToken::from_plaintext(&token), Some(path)))
 }
@@ -82,12 +93,19 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 /// Middleware: every `/v1` route needs `Authorization: Bearer <admin token>`.
-pub async fn require(State(state): State<Arc<ControlState>>, request: Request, next: Next) -> Response {
+pub async fn require(
+    State(state): State<Arc<ControlState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let presented = request
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
     match presented {
         Some(token) if state.admin_token.matches(token) => next.run(request).await,
         _ => ApiError::Unauthorized.into_response(),

@@ -44,45 +44,74 @@ pub fn agent_json(agent: &AgentRecord) -> Value {
     })
 }
 
-pub async fn create(State(state): State<Arc<ControlState>>, Json(body): Json<CreateAgent>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create(
+    State(state): State<Arc<ControlState>>,
+    Json(body): Json<CreateAgent>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !valid_identifier(&body.name) {
         return Err(ApiError::BadRequest("agent name must be 1-64 of letters, digits, '-', '_' and '.', starting with a letter or digit".into()));
     }
     if !valid_identifier(&body.role) {
         return Err(ApiError::BadRequest("role must be 1-64 of letters, digits, '-', '_' and '.', starting with a letter or digit".into()));
     }
-    if body.labels.len() > 32 || body.labels.iter().any(|(k, v)| !valid_identifier(k) || v.len() > 256) {
-        return Err(ApiError::BadRequest("labels: at most 32, keys like names, values up to 256 characters".into()));
+    if body.labels.len() > 32
+        || body
+            .labels
+            .iter()
+            .any(|(k, v)| !valid_identifier(k) || v.len() > 256)
+    {
+        return Err(ApiError::BadRequest(
+            "labels: at most 32, keys like names, values up to 256 characters".into(),
+        ));
     }
     let (credential, credential_hash) = behavry_gateway::mint_credential();
     let record = state
         .gateway
         .store
-        .create_agent(NewAgent { name: body.name, role: body.role, labels: body.labels, owner: body.owner, credential_hash })
+        .create_agent(NewAgent {
+            name: body.name,
+            role: body.role,
+            labels: body.labels,
+            owner: body.owner,
+            credential_hash,
+        })
         .await?;
     reload(&state).await?;
     tracing::info!(agent = %record.name, role = %record.role, "agent created");
-    Ok((StatusCode::CREATED, Json(json!({"agent": agent_json(&record), "credential": credential}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"agent": agent_json(&record), "credential": credential})),
+    ))
 }
 
 pub async fn list(State(state): State<Arc<ControlState>>) -> Result<Json<Value>, ApiError> {
     let agents = state.gateway.store.list_agents().await?;
-    Ok(Json(json!({"agents": agents.iter().map(agent_json).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"agents": agents.iter().map(agent_json).collect::<Vec<_>>()}),
+    ))
 }
 
-pub async fn revoke(State(state): State<Arc<ControlState>>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn revoke(
+    State(state): State<Arc<ControlState>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let record = state.gateway.store.revoke_agent(&name).await?;
     reload(&state).await?;
     tracing::info!(agent = %record.name, "agent revoked");
     Ok(Json(json!({"agent": agent_json(&record)})))
 }
 
-pub async fn rotate(State(state): State<Arc<ControlState>>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn rotate(
+    State(state): State<Arc<ControlState>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let (credential, hash) = behavry_gateway::mint_credential();
     let record = state.gateway.store.rotate_credential(&name, &hash).await?;
     reload(&state).await?;
     tracing::info!(agent = %record.name, "agent credential rotated");
-    Ok(Json(json!({"agent": agent_json(&record), "credential": credential})))
+    Ok(Json(
+        json!({"agent": agent_json(&record), "credential": credential}),
+    ))
 }
 
 async fn reload(state: &ControlState) -> Result<(), ApiError> {

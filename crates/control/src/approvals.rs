@@ -27,37 +27,68 @@ pub struct Resolution {
     pub reason: Option<String>,
 }
 
-pub async fn list(State(state): State<Arc<ControlState>>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<Arc<ControlState>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("all") => None,
-        Some(s) => Some(ApprovalStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`")))?),
+        Some(s) => Some(
+            ApprovalStatus::parse(s)
+                .ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`")))?,
+        ),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let approvals = state.gateway.store.list_approvals(status, limit).await?;
     Ok(Json(json!({"approvals": approvals})))
 }
 
-pub async fn show(State(state): State<Arc<ControlState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let approval = state.gateway.store.get_approval(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no approval `{id}`")))?;
+pub async fn show(
+    State(state): State<Arc<ControlState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let approval = state
+        .gateway
+        .store
+        .get_approval(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no approval `{id}`")))?;
     Ok(Json(json!({"approval": approval})))
 }
 
-pub async fn approve(State(state): State<Arc<ControlState>>, Path(id): Path<String>, body: Option<Json<Resolution>>) -> Result<Json<Value>, ApiError> {
+pub async fn approve(
+    State(state): State<Arc<ControlState>>,
+    Path(id): Path<String>,
+    body: Option<Json<Resolution>>,
+) -> Result<Json<Value>, ApiError> {
     let reason = body.and_then(|Json(b)| b.reason);
     resolve(&state, &id, true, reason).await
 }
 
-pub async fn deny(State(state): State<Arc<ControlState>>, Path(id): Path<String>, body: Option<Json<Resolution>>) -> Result<Json<Value>, ApiError> {
+pub async fn deny(
+    State(state): State<Arc<ControlState>>,
+    Path(id): Path<String>,
+    body: Option<Json<Resolution>>,
+) -> Result<Json<Value>, ApiError> {
     let reason = body.and_then(|Json(b)| b.reason);
     if reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(ApiError::BadRequest("denying an approval needs a reason; the agent receives it".into()));
+        return Err(ApiError::BadRequest(
+            "denying an approval needs a reason; the agent receives it".into(),
+        ));
     }
     resolve(&state, &id, false, reason).await
 }
 
-async fn resolve(state: &ControlState, id: &str, approve: bool, reason: Option<String>) -> Result<Json<Value>, ApiError> {
+async fn resolve(
+    state: &ControlState,
+    id: &str,
+    approve: bool,
+    reason: Option<String>,
+) -> Result<Json<Value>, ApiError> {
     if reason.as_ref().is_some_and(|r| r.len() > 2000) {
-        return Err(ApiError::BadRequest("reason is longer than 2000 characters".into()));
+        return Err(ApiError::BadRequest(
+            "reason is longer than 2000 characters".into(),
+        ));
     }
     let record = state
         .gateway

@@ -45,9 +45,10 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, axum::Json(json!({"error": self.to_string()}))).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer realm=\"behavry-admin\""));
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"behavry-admin\""),
+            );
         }
         response
     }

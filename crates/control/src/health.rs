@@ -17,7 +17,11 @@ pub async fn readyz(State(state): State<Arc<ControlState>>) -> Response {
     let store_ok = gw.store.ping().await.is_ok();
     let policy = gw.policy.status();
     let ready = store_ok;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "ready": ready,
         "store": if store_ok { "ok" } else { "unavailable" },
@@ -30,8 +34,17 @@ pub async fn readyz(State(state): State<Arc<ControlState>>) -> Response {
 
 pub async fn metrics(State(state): State<Arc<ControlState>>) -> Response {
     let gw = &state.gateway;
-    gw.metrics.approvals_pending.set(gw.approvals.waiting() as i64);
+    gw.metrics
+        .approvals_pending
+        .set(gw.approvals.waiting() as i64);
     gw.metrics.sessions.set(gw.sessions.len() as i64);
     let text = gw.metrics.encode();
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }

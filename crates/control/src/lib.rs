@@ -41,7 +41,10 @@ pub fn router(state: Arc<ControlState>) -> Router {
         .route("/trace/{decision_id}", get(trace::show))
         .route("/policy", get(policy::status))
         .route("/policy/reload", post(policy::reload))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), admin_token::require));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin_token::require,
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -10,12 +10,16 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub async fn status(State(state): State<Arc<ControlState>>) -> Json<Value> {
-    Json(json!({"policy": state.gateway.policy.status(), "dir": state.policy_dir.display().to_string()}))
+    Json(
+        json!({"policy": state.gateway.policy.status(), "dir": state.policy_dir.display().to_string()}),
+    )
 }
 
 pub async fn reload(State(state): State<Arc<ControlState>>) -> Result<Json<Value>, ApiError> {
     match state.gateway.policy.reload_from(&state.policy_dir) {
         Ok(revision) => Ok(Json(json!({"revision": revision}))),
-        Err(e) => Err(ApiError::Conflict(format!("policy rejected, previous set stays active: {e}"))),
+        Err(e) => Err(ApiError::Conflict(format!(
+            "policy rejected, previous set stays active: {e}"
+        ))),
     }
 }

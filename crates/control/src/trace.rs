@@ -15,16 +15,32 @@ pub struct TailQuery {
     pub limit: Option<u32>,
 }
 
-pub async fn tail(State(state): State<Arc<ControlState>>, Query(q): Query<TailQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn tail(
+    State(state): State<Arc<ControlState>>,
+    Query(q): Query<TailQuery>,
+) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let events = state.gateway.store.tail_trace(q.after, limit).await?;
-    Ok(Json(json!({"events": events.into_iter().map(|(seq, e)| json!({"seq": seq, "event": e})).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"events": events.into_iter().map(|(seq, e)| json!({"seq": seq, "event": e})).collect::<Vec<_>>()}),
+    ))
 }
 
-pub async fn show(State(state): State<Arc<ControlState>>, Path(decision_id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let events = state.gateway.store.trace_for_decision(&DecisionId(decision_id.clone())).await?;
+pub async fn show(
+    State(state): State<Arc<ControlState>>,
+    Path(decision_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let events = state
+        .gateway
+        .store
+        .trace_for_decision(&DecisionId(decision_id.clone()))
+        .await?;
     if events.is_empty() {
-        return Err(ApiError::NotFound(format!("no decision `{decision_id}` in the trace")));
+        return Err(ApiError::NotFound(format!(
+            "no decision `{decision_id}` in the trace"
+        )));
     }
-    Ok(Json(json!({"decision_id": decision_id, "events": events.into_iter().map(|(seq, e)| json!({"seq": seq, "event": e})).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"decision_id": decision_id, "events": events.into_iter().map(|(seq, e)| json!({"seq": seq, "event": e})).collect::<Vec<_>>()}),
+    ))
 }

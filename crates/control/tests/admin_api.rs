@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! The admin API over its router: authentication, agents, approvals, trace
 //! and health, against a real SQLite store and a real policy set.
 
@@ -30,27 +36,56 @@ async fn harness() -> Harness {
     .unwrap();
     let store = Store::open_dir(&dir.path().join("data")).await.unwrap();
     let policy = PolicyHandle::load_dir(&policy_dir).unwrap();
-    let gateway = Gateway::new(GatewaySettings::default(), policy, store.clone(), Upstreams::new(vec![], vec![]));
+    let gateway = Gateway::new(
+        GatewaySettings::default(),
+        policy,
+        store.clone(),
+        Upstreams::new(vec![], vec![]),
+    );
     let (admin_token, minted) = ensure_admin_token(&store, dir.path()).await.unwrap();
-    let token = std::fs::read_to_string(minted.unwrap()).unwrap().trim().to_string();
-    let state = Arc::new(ControlState { gateway: gateway.clone(), admin_token, policy_dir });
-    Harness { app: router(state), gateway, token, _dir: dir }
+    let token = std::fs::read_to_string(minted.unwrap())
+        .unwrap()
+        .trim()
+        .to_string();
+    let state = Arc::new(ControlState {
+        gateway: gateway.clone(),
+        admin_token,
+        policy_dir,
+    });
+    Harness {
+        app: router(state),
+        gateway,
+        token,
+        _dir: dir,
+    }
 }
 
 impl Harness {
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
             None => req.body(Body::empty()).unwrap(),
         };
         let response = self.app.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -70,7 +105,10 @@ async fn v1_routes_need_the_admin_token() {
     let (status, _) = h.admin("GET", "/v1/agents", None).await;
     assert_eq!(status, StatusCode::OK);
     // health endpoints are open
-    assert_eq!(h.call("GET", "/healthz", None, None).await.0, StatusCode::OK);
+    assert_eq!(
+        h.call("GET", "/healthz", None, None).await.0,
+        StatusCode::OK
+    );
     let (status, ready) = h.call("GET", "/readyz", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["store"], "ok");
@@ -79,40 +117,97 @@ async fn v1_routes_need_the_admin_token() {
 #[tokio::test]
 async fn agent_lifecycle_drives_the_directory() {
     let h = harness().await;
-    let (status, created) = h.admin("POST", "/v1/agents", Some(json!({"name": "analyst-1", "role": "analyst"}))).await;
+    let (status, created) = h
+        .admin(
+            "POST",
+            "/v1/agents",
+            Some(json!({"name": "analyst-1", "role": "analyst"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let credential = created["credential"].as_str().unwrap().to_string();
     let header = format!("Bearer {credential}");
-    assert_eq!(h.gateway.agents.authenticate(Some(header.as_bytes())).unwrap().name, "analyst-1");
+    assert_eq!(
+        h.gateway
+            .agents
+            .authenticate(Some(header.as_bytes()))
+            .unwrap()
+            .name,
+        "analyst-1"
+    );
 
-    let (status, _) = h.admin("POST", "/v1/agents", Some(json!({"name": "analyst-1", "role": "analyst"}))).await;
+    let (status, _) = h
+        .admin(
+            "POST",
+            "/v1/agents",
+            Some(json!({"name": "analyst-1", "role": "analyst"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    for bad in [json!({"name": "", "role": "r"}), json!({"name": "a b", "role": "r"}), json!({"name": "ok", "role": "r/x"})] {
+    for bad in [
+        json!({"name": "", "role": "r"}),
+        json!({"name": "a b", "role": "r"}),
+        json!({"name": "ok", "role": "r/x"}),
+    ] {
         let (status, body) = h.admin("POST", "/v1/agents", Some(bad.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad} -> {body}");
     }
-    let (status, _) = h.admin("POST", "/v1/agents", Some(json!({"name": "x", "role": "r", "is_admin": true}))).await;
+    let (status, _) = h
+        .admin(
+            "POST",
+            "/v1/agents",
+            Some(json!({"name": "x", "role": "r", "is_admin": true})),
+        )
+        .await;
     assert!(status.is_client_error(), "unknown fields are rejected");
 
     let (_, rotated) = h.admin("POST", "/v1/agents/analyst-1/rotate", None).await;
     let new_header = format!("Bearer {}", rotated["credential"].as_str().unwrap());
-    assert!(h.gateway.agents.authenticate(Some(header.as_bytes())).is_err(), "old credential stops working");
-    assert!(h.gateway.agents.authenticate(Some(new_header.as_bytes())).is_ok());
+    assert!(
+        h.gateway
+            .agents
+            .authenticate(Some(header.as_bytes()))
+            .is_err(),
+        "old credential stops working"
+    );
+    assert!(h
+        .gateway
+        .agents
+        .authenticate(Some(new_header.as_bytes()))
+        .is_ok());
 
     let (status, _) = h.admin("POST", "/v1/agents/analyst-1/revoke", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(h.gateway.agents.authenticate(Some(new_header.as_bytes())).is_err(), "revoked credential stops working");
+    assert!(
+        h.gateway
+            .agents
+            .authenticate(Some(new_header.as_bytes()))
+            .is_err(),
+        "revoked credential stops working"
+    );
     let (_, listed) = h.admin("GET", "/v1/agents", None).await;
     assert_eq!(listed["agents"][0]["revoked"], true);
-    assert!(!listed.to_string().contains(&credential), "credentials are never listed");
-    assert_eq!(h.admin("POST", "/v1/agents/nobody/revoke", None).await.0, StatusCode::NOT_FOUND);
+    assert!(
+        !listed.to_string().contains(&credential),
+        "credentials are never listed"
+    );
+    assert_eq!(
+        h.admin("POST", "/v1/agents/nobody/revoke", None).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn approvals_and_trace_errors_are_clear() {
     let h = harness().await;
-    let (status, body) = h.admin("POST", "/v1/approvals/none/deny", Some(json!({}))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "a deny needs a reason: {body}");
+    let (status, body) = h
+        .admin("POST", "/v1/approvals/none/deny", Some(json!({})))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a deny needs a reason: {body}"
+    );
     let (status, _) = h.admin("POST", "/v1/approvals/none/approve", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = h.admin("GET", "/v1/approvals?status=bogus", None).await;
@@ -129,7 +224,11 @@ async fn policy_reload_rejects_a_broken_set_and_keeps_the_active_one() {
     let h = harness().await;
     let (_, before) = h.admin("GET", "/v1/policy", None).await;
     let dir = before["dir"].as_str().unwrap().to_string();
-    std::fs::write(std::path::Path::new(&dir).join("broken.rego"), "package behavry\nthis is not rego").unwrap();
+    std::fs::write(
+        std::path::Path::new(&dir).join("broken.rego"),
+        "package behavry\nthis is not rego",
+    )
+    .unwrap();
     let (status, body) = h.admin("POST", "/v1/policy/reload", None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (_, after) = h.admin("GET", "/v1/policy", None).await;
@@ -147,9 +246,16 @@ async fn the_admin_token_is_minted_once_and_stored_hashed() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    let stored = store.get_setting("admin_token_sha256").await.unwrap().unwrap();
+    let stored = store
+        .get_setting("admin_token_sha256")
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(stored, token, "only the hash is stored");
     let (second, minted_again) = ensure_admin_token(&store, dir.path()).await.unwrap();
     assert!(minted_again.is_none());

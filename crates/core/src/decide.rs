@@ -54,7 +54,12 @@ pub struct Decision {
 }
 
 /// Decide one call. Pure: the same inputs give the same decision.
-pub fn decide(id: DecisionId, input: &PolicyInput, guards: &Guards, policy: &mut dyn Evaluate) -> Decision {
+pub fn decide(
+    id: DecisionId,
+    input: &PolicyInput,
+    guards: &Guards,
+    policy: &mut dyn Evaluate,
+) -> Decision {
     let policy_revision = policy.revision().to_string();
     if let Some(why) = &guards.kill_switch {
         return Decision {
@@ -68,9 +73,16 @@ pub fn decide(id: DecisionId, input: &PolicyInput, guards: &Guards, policy: &mut
         Ok(PolicyVerdict { result, reasons }) => {
             let mut reasons: Vec<Reason> = reasons.into_iter().map(Reason::policy).collect();
             if reasons.is_empty() && result != Verdict::Allow {
-                reasons.push(Reason::policy(format!("policy returned {result} without a reason")));
+                reasons.push(Reason::policy(format!(
+                    "policy returned {result} without a reason"
+                )));
             }
-            Decision { id, verdict: result, reasons, policy_revision }
+            Decision {
+                id,
+                verdict: result,
+                reasons,
+                policy_revision,
+            }
         }
         Err(err) => Decision {
             id,

@@ -75,7 +75,12 @@ pub struct PolicyInput {
 }
 
 impl PolicyInput {
-    pub fn new(agent: AgentIdentity, call: ToolCall, now: OffsetDateTime, request: RequestMeta) -> Self {
+    pub fn new(
+        agent: AgentIdentity,
+        call: ToolCall,
+        now: OffsetDateTime,
+        request: RequestMeta,
+    ) -> Self {
         PolicyInput {
             agent,
             call,

@@ -17,7 +17,7 @@ mod verdict;
 
 pub use agent::{AgentId, AgentIdentity};
 pub use call::{CallKind, ToolCall};
-pub use decide::{decide, Decision, DecisionId, Evaluate, EvalError, Guards};
+pub use decide::{decide, Decision, DecisionId, EvalError, Evaluate, Guards};
 pub use input::{PolicyInput, RequestMeta, TimeFacts};
 pub use redact::{redact_arguments, Redaction, RedactionMode, REDACTED};
 pub use trace::{CallOutcome, TraceEvent, TraceEventKind};

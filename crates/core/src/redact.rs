@@ -89,15 +89,24 @@ mod tests {
     fn redacts_nested_sensitive_keys_case_insensitively() {
         let args = json!({"query": "select 1", "auth": {"API_KEY": "k", "user": "u"}, "list": [{"Password": "p"}]});
         let out = redact_arguments(&args, &Redaction::default());
-        assert_eq!(out, json!({"query": "select 1", "auth": {"API_KEY": REDACTED, "user": "u"}, "list": [{"Password": REDACTED}]}));
+        assert_eq!(
+            out,
+            json!({"query": "select 1", "auth": {"API_KEY": REDACTED, "user": "u"}, "list": [{"Password": REDACTED}]})
+        );
     }
 
     #[test]
     fn full_and_omit_modes() {
         let args = json!({"token": "t"});
-        let full = Redaction { mode: RedactionMode::Full, ..Redaction::default() };
+        let full = Redaction {
+            mode: RedactionMode::Full,
+            ..Redaction::default()
+        };
         assert_eq!(redact_arguments(&args, &full), args);
-        let omit = Redaction { mode: RedactionMode::Omit, ..Redaction::default() };
+        let omit = Redaction {
+            mode: RedactionMode::Omit,
+            ..Redaction::default()
+        };
         assert_eq!(redact_arguments(&args, &omit), json!("[OMITTED]"));
     }
 }

@@ -22,6 +22,10 @@ pub enum CallOutcome {
 }
 
 /// One appended trace event.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "events are built once per call and serialized; boxing the decision would only add an allocation"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceEventKind {

@@ -55,13 +55,22 @@ pub struct Reason {
 
 impl Reason {
     pub fn policy(message: impl Into<String>) -> Self {
-        Reason { source: ReasonSource::Policy, message: message.into() }
+        Reason {
+            source: ReasonSource::Policy,
+            message: message.into(),
+        }
     }
     pub fn guard(message: impl Into<String>) -> Self {
-        Reason { source: ReasonSource::Guard, message: message.into() }
+        Reason {
+            source: ReasonSource::Guard,
+            message: message.into(),
+        }
     }
     pub fn error(message: impl Into<String>) -> Self {
-        Reason { source: ReasonSource::Error, message: message.into() }
+        Reason {
+            source: ReasonSource::Error,
+            message: message.into(),
+        }
     }
 }
 
@@ -89,7 +98,12 @@ impl PolicyVerdict {
         let result = match obj.get("result") {
             Some(serde_json::Value::String(s)) => Verdict::parse(s)
                 .ok_or_else(|| format!("decision result `{s}` is not allow, deny or intercept"))?,
-            Some(other) => return Err(format!("decision result must be a string, got {}", type_name(other))),
+            Some(other) => {
+                return Err(format!(
+                    "decision result must be a string, got {}",
+                    type_name(other)
+                ))
+            }
             None => return Err("decision has no `result`".to_string()),
         };
         let reasons = match obj.get("reasons") {
@@ -98,10 +112,18 @@ impl PolicyVerdict {
                 .iter()
                 .map(|item| match item {
                     serde_json::Value::String(s) => Ok(s.clone()),
-                    other => Err(format!("decision reasons must be strings, got {}", type_name(other))),
+                    other => Err(format!(
+                        "decision reasons must be strings, got {}",
+                        type_name(other)
+                    )),
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(other) => return Err(format!("decision reasons must be an array, got {}", type_name(other))),
+            Some(other) => {
+                return Err(format!(
+                    "decision reasons must be an array, got {}",
+                    type_name(other)
+                ))
+            }
         };
         Ok(PolicyVerdict { result, reasons })
     }

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 //! The decision step: guards, verdict validation and fail-closed behaviour.
 
 use behavry_core::*;
@@ -17,36 +23,116 @@ impl Evaluate for Fixed {
 }
 
 fn input() -> PolicyInput {
-    let agent = AgentIdentity { id: AgentId("a1".into()), name: "analyst".into(), role: "analyst".into(), labels: Default::default(), owner: None };
-    let call = ToolCall { method: CallKind::ToolsCall, upstream: "database".into(), tool: "query".into(), arguments: json!({"sql": "select 1"}) };
-    PolicyInput::new(agent, call, OffsetDateTime::UNIX_EPOCH, RequestMeta::default())
+    let agent = AgentIdentity {
+        id: AgentId("a1".into()),
+        name: "analyst".into(),
+        role: "analyst".into(),
+        labels: Default::default(),
+        owner: None,
+    };
+    let call = ToolCall {
+        method: CallKind::ToolsCall,
+        upstream: "database".into(),
+        tool: "query".into(),
+        arguments: json!({"sql": "select 1"}),
+    };
+    PolicyInput::new(
+        agent,
+        call,
+        OffsetDateTime::UNIX_EPOCH,
+        RequestMeta::default(),
+    )
 }
 
 fn verdict(result: Verdict, reasons: &[&str]) -> Result<PolicyVerdict, EvalError> {
-    Ok(PolicyVerdict { result, reasons: reasons.iter().map(|s| s.to_string()).collect() })
+    Ok(PolicyVerdict {
+        result,
+        reasons: reasons.iter().map(|s| s.to_string()).collect(),
+    })
 }
 
 #[test]
 fn table_of_outcomes() {
-    let cases: Vec<(&str, Guards, Result<PolicyVerdict, EvalError>, Verdict, ReasonSource)> = vec![
-        ("allow passes", Guards::default(), verdict(Verdict::Allow, &["ok"]), Verdict::Allow, ReasonSource::Policy),
-        ("deny passes", Guards::default(), verdict(Verdict::Deny, &["no"]), Verdict::Deny, ReasonSource::Policy),
-        ("intercept passes", Guards::default(), verdict(Verdict::Intercept, &["hold"]), Verdict::Intercept, ReasonSource::Policy),
-        ("undefined denies", Guards::default(), Err(EvalError::Undefined), Verdict::Deny, ReasonSource::Error),
-        ("timeout denies", Guards::default(), Err(EvalError::Timeout), Verdict::Deny, ReasonSource::Error),
-        ("failure denies", Guards::default(), Err(EvalError::Failed("boom".into())), Verdict::Deny, ReasonSource::Error),
-        ("malformed denies", Guards::default(), Err(EvalError::Malformed("x".into())), Verdict::Deny, ReasonSource::Error),
-        ("no policy denies", Guards::default(), Err(EvalError::NoPolicy), Verdict::Deny, ReasonSource::Error),
+    let cases: Vec<(
+        &str,
+        Guards,
+        Result<PolicyVerdict, EvalError>,
+        Verdict,
+        ReasonSource,
+    )> = vec![
+        (
+            "allow passes",
+            Guards::default(),
+            verdict(Verdict::Allow, &["ok"]),
+            Verdict::Allow,
+            ReasonSource::Policy,
+        ),
+        (
+            "deny passes",
+            Guards::default(),
+            verdict(Verdict::Deny, &["no"]),
+            Verdict::Deny,
+            ReasonSource::Policy,
+        ),
+        (
+            "intercept passes",
+            Guards::default(),
+            verdict(Verdict::Intercept, &["hold"]),
+            Verdict::Intercept,
+            ReasonSource::Policy,
+        ),
+        (
+            "undefined denies",
+            Guards::default(),
+            Err(EvalError::Undefined),
+            Verdict::Deny,
+            ReasonSource::Error,
+        ),
+        (
+            "timeout denies",
+            Guards::default(),
+            Err(EvalError::Timeout),
+            Verdict::Deny,
+            ReasonSource::Error,
+        ),
+        (
+            "failure denies",
+            Guards::default(),
+            Err(EvalError::Failed("boom".into())),
+            Verdict::Deny,
+            ReasonSource::Error,
+        ),
+        (
+            "malformed denies",
+            Guards::default(),
+            Err(EvalError::Malformed("x".into())),
+            Verdict::Deny,
+            ReasonSource::Error,
+        ),
+        (
+            "no policy denies",
+            Guards::default(),
+            Err(EvalError::NoPolicy),
+            Verdict::Deny,
+            ReasonSource::Error,
+        ),
         (
             "kill switch beats allow",
-            Guards { kill_switch: Some("incident 42".into()) },
+            Guards {
+                kill_switch: Some("incident 42".into()),
+            },
             verdict(Verdict::Allow, &[]),
             Verdict::Deny,
             ReasonSource::Guard,
         ),
     ];
     for (name, guards, outcome, expected, source) in cases {
-        let decision = decide(DecisionId("d".into()), &input(), &guards, &mut Fixed(outcome));
+        let decision = decide(
+            DecisionId("d".into()),
+            &input(),
+            &guards,
+            &mut Fixed(outcome),
+        );
         assert_eq!(decision.verdict, expected, "{name}");
         assert_eq!(decision.reasons[0].source, source, "{name}");
         assert_eq!(decision.policy_revision, "rev-1", "{name}");
@@ -55,7 +141,12 @@ fn table_of_outcomes() {
 
 #[test]
 fn non_allow_without_reason_gets_one() {
-    let decision = decide(DecisionId("d".into()), &input(), &Guards::default(), &mut Fixed(verdict(Verdict::Intercept, &[])));
+    let decision = decide(
+        DecisionId("d".into()),
+        &input(),
+        &Guards::default(),
+        &mut Fixed(verdict(Verdict::Intercept, &[])),
+    );
     assert_eq!(decision.reasons.len(), 1);
     assert!(decision.reasons[0].message.contains("intercept"));
 }
@@ -64,7 +155,13 @@ fn non_allow_without_reason_gets_one() {
 fn verdict_json_is_validated_strictly() {
     let ok = PolicyVerdict::from_json(&json!({"result": "allow", "reasons": ["a"]})).unwrap();
     assert_eq!(ok.result, Verdict::Allow);
-    assert_eq!(PolicyVerdict::from_json(&json!({"result": "deny"})).unwrap().reasons.len(), 0);
+    assert_eq!(
+        PolicyVerdict::from_json(&json!({"result": "deny"}))
+            .unwrap()
+            .reasons
+            .len(),
+        0
+    );
     for bad in [
         json!("allow"),
         json!({"result": "maybe"}),
@@ -98,7 +195,8 @@ fn any_json() -> impl Strategy<Value = serde_json::Value> {
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
-            prop::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -4,7 +4,10 @@
 //!
 //! `cargo bench -p behavry-gateway --bench decision_step`
 
-use behavry_core::{decide, redact_arguments, AgentId, AgentIdentity, CallKind, DecisionId, Guards, PolicyInput, Redaction, RequestMeta, ToolCall};
+use behavry_core::{
+    decide, redact_arguments, AgentId, AgentIdentity, CallKind, DecisionId, Guards, PolicyInput,
+    Redaction, RequestMeta, ToolCall,
+};
 use behavry_policy::PolicyHandle;
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
@@ -26,21 +29,58 @@ fn step(c: &mut Criterion) {
         owner: Some("data-team".into()),
     };
     let cases = [
-        ("allow database.query", "database", "query", json!({"sql": "select id, name from customers where region = 'EU' limit 50"})),
-        ("deny email.send", "email", "send", json!({"to": "x@example.org", "subject": "s", "body": "b"})),
-        ("intercept drop table", "database", "query", json!({"sql": "DROP TABLE customers"})),
+        (
+            "allow database.query",
+            "database",
+            "query",
+            json!({"sql": "select id, name from customers where region = 'EU' limit 50"}),
+        ),
+        (
+            "deny email.send",
+            "email",
+            "send",
+            json!({"to": "x@example.org", "subject": "s", "body": "b"}),
+        ),
+        (
+            "intercept drop table",
+            "database",
+            "query",
+            json!({"sql": "DROP TABLE customers"}),
+        ),
     ];
     let mut group = c.benchmark_group("decision_step");
     for (name, upstream, tool, arguments) in cases {
-        let role = if name.starts_with("intercept") { "writer" } else { "analyst" };
-        let agent = AgentIdentity { role: role.into(), ..agent.clone() };
+        let role = if name.starts_with("intercept") {
+            "writer"
+        } else {
+            "analyst"
+        };
+        let agent = AgentIdentity {
+            role: role.into(),
+            ..agent.clone()
+        };
         group.bench_function(name, |b| {
             b.iter(|| {
-                let call = ToolCall { method: CallKind::ToolsCall, upstream: upstream.into(), tool: tool.into(), arguments: arguments.clone() };
-                let input = PolicyInput::new(agent.clone(), call, OffsetDateTime::now_utc(), RequestMeta::default());
+                let call = ToolCall {
+                    method: CallKind::ToolsCall,
+                    upstream: upstream.into(),
+                    tool: tool.into(),
+                    arguments: arguments.clone(),
+                };
+                let input = PolicyInput::new(
+                    agent.clone(),
+                    call,
+                    OffsetDateTime::now_utc(),
+                    RequestMeta::default(),
+                );
                 let set = policy.current();
                 let mut evaluator = set.evaluator();
-                let decision = decide(DecisionId("bench".into()), &input, &Guards::default(), &mut evaluator);
+                let decision = decide(
+                    DecisionId("bench".into()),
+                    &input,
+                    &Guards::default(),
+                    &mut evaluator,
+                );
                 let recorded = redact_arguments(&input.call.arguments, &redaction);
                 (decision, recorded)
             })

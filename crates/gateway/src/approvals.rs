@@ -20,8 +20,13 @@ use tokio::sync::watch;
 /// How a held call was released.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Release {
-    Approved { operator: Option<String> },
-    Rejected { operator: Option<String>, reason: Option<String> },
+    Approved {
+        operator: Option<String>,
+    },
+    Rejected {
+        operator: Option<String>,
+        reason: Option<String>,
+    },
     Expired,
 }
 
@@ -40,13 +45,19 @@ pub struct ApprovalHub {
 
 impl ApprovalHub {
     pub fn new(store: Store) -> Self {
-        ApprovalHub { store, waiters: Mutex::new(HashMap::new()) }
+        ApprovalHub {
+            store,
+            waiters: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Persist a new pending approval and register a waiter for it. No one
     /// can resolve it before its id is returned, so registering after the
     /// insert loses nothing.
-    pub async fn open(&self, approval: NewApproval) -> Result<(ApprovalRecord, watch::Receiver<Option<Release>>), ApprovalError> {
+    pub async fn open(
+        &self,
+        approval: NewApproval,
+    ) -> Result<(ApprovalRecord, watch::Receiver<Option<Release>>), ApprovalError> {
         let record = self.store.create_approval(approval).await?;
         let (tx, rx) = watch::channel(None);
         if let Ok(mut waiters) = self.waiters.lock() {
@@ -63,8 +74,15 @@ impl ApprovalHub {
         operator: Option<&str>,
         reason: Option<&str>,
     ) -> Result<ApprovalRecord, ApprovalError> {
-        let status = if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };
-        let record = self.store.resolve_approval(id, status, operator, reason).await?;
+        let status = if approve {
+            ApprovalStatus::Approved
+        } else {
+            ApprovalStatus::Rejected
+        };
+        let record = self
+            .store
+            .resolve_approval(id, status, operator, reason)
+            .await?;
         self.record_in_trace(&record).await?;
         let release = release_of(&record);
         self.notify(id, release);
@@ -72,7 +90,12 @@ impl ApprovalHub {
     }
 
     /// Wait for a release; on timeout, expire the approval (fail closed).
-    pub async fn wait(&self, id: &str, mut rx: watch::Receiver<Option<Release>>, timeout: Duration) -> Release {
+    pub async fn wait(
+        &self,
+        id: &str,
+        mut rx: watch::Receiver<Option<Release>>,
+        timeout: Duration,
+    ) -> Release {
         let waited = tokio::time::timeout(timeout, async {
             loop {
                 if let Some(release) = rx.borrow_and_update().clone() {
@@ -93,7 +116,16 @@ impl ApprovalHub {
     }
 
     async fn expire(&self, id: &str) -> Release {
-        match self.store.resolve_approval(id, ApprovalStatus::Expired, None, Some("approval timed out")).await {
+        match self
+            .store
+            .resolve_approval(
+                id,
+                ApprovalStatus::Expired,
+                None,
+                Some("approval timed out"),
+            )
+            .await
+        {
             Ok(record) => {
                 if let Err(e) = self.record_in_trace(&record).await {
                     tracing::error!(approval = id, error = %e, "could not record approval expiry in the trace");
@@ -129,7 +161,11 @@ impl ApprovalHub {
                 reason: record.decision_reason.clone(),
             },
         };
-        self.store.append_trace(&event).await.map(|_| ()).map_err(ApprovalError::Trace)
+        self.store
+            .append_trace(&event)
+            .await
+            .map(|_| ())
+            .map_err(ApprovalError::Trace)
     }
 
     fn notify(&self, id: &str, release: Release) {
@@ -156,10 +192,13 @@ impl ApprovalHub {
 
 fn release_of(record: &ApprovalRecord) -> Release {
     match record.status {
-        ApprovalStatus::Approved => Release::Approved { operator: record.decided_by.clone() },
-        ApprovalStatus::Rejected => {
-            Release::Rejected { operator: record.decided_by.clone(), reason: record.decision_reason.clone() }
-        }
+        ApprovalStatus::Approved => Release::Approved {
+            operator: record.decided_by.clone(),
+        },
+        ApprovalStatus::Rejected => Release::Rejected {
+            operator: record.decided_by.clone(),
+            reason: record.decision_reason.clone(),
+        },
         ApprovalStatus::Expired | ApprovalStatus::Pending => Release::Expired,
     }
 }

@@ -23,7 +23,10 @@ pub struct CallCtx {
 }
 
 impl CallCtx {
-    pub async fn connection(&self, upstream: &str) -> Result<Arc<UpstreamConnection>, UnavailableError> {
+    pub async fn connection(
+        &self,
+        upstream: &str,
+    ) -> Result<Arc<UpstreamConnection>, UnavailableError> {
         match &self.session {
             Some(session) => session.connection(upstream, &self.gw.upstreams).await,
             None => self.gw.upstreams.shared(upstream).await,
@@ -53,7 +56,8 @@ impl CallCtx {
     pub fn finish_result(&self, mut result: Value) -> Value {
         if self.modern {
             if let Some(obj) = result.as_object_mut() {
-                obj.entry("resultType").or_insert_with(|| Value::String("complete".into()));
+                obj.entry("resultType")
+                    .or_insert_with(|| Value::String("complete".into()));
             }
         }
         result

@@ -21,7 +21,10 @@ const PREFIX: &str = "bhv_";
 /// Mint a new credential; returns the plaintext (shown once) and its hash.
 pub fn mint_credential() -> (String, String) {
     let bytes: [u8; 32] = rand_bytes();
-    let plaintext = format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let plaintext = format!(
+        "{PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     let hash = hash_credential(&plaintext);
     (plaintext, hash)
 }
@@ -60,7 +63,10 @@ pub struct AgentDirectory {
 impl AgentDirectory {
     /// Replace the snapshot with `agents` (hash hex, identity) pairs. Entries
     /// whose hash is not 64 hex characters are skipped and reported.
-    pub fn replace(&self, agents: impl IntoIterator<Item = (String, AgentIdentity)>) -> Vec<String> {
+    pub fn replace(
+        &self,
+        agents: impl IntoIterator<Item = (String, AgentIdentity)>,
+    ) -> Vec<String> {
         let mut map = HashMap::new();
         let mut skipped = Vec::new();
         for (hash, identity) in agents {
@@ -98,7 +104,9 @@ impl AgentDirectory {
         let presented: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let snapshot = self.by_hash.load();
         match snapshot.get_key_value(&presented) {
-            Some((stored, identity)) if bool::from(stored.ct_eq(&presented)) => Ok(identity.clone()),
+            Some((stored, identity)) if bool::from(stored.ct_eq(&presented)) => {
+                Ok(identity.clone())
+            }
             _ => Err(AuthError::Unknown),
         }
     }
@@ -115,7 +123,13 @@ mod tests {
     use behavry_core::AgentId;
 
     fn identity(name: &str) -> AgentIdentity {
-        AgentIdentity { id: AgentId(name.into()), name: name.into(), role: "analyst".into(), labels: Default::default(), owner: None }
+        AgentIdentity {
+            id: AgentId(name.into()),
+            name: name.into(),
+            role: "analyst".into(),
+            labels: Default::default(),
+            owner: None,
+        }
     }
 
     #[test]
@@ -126,23 +140,51 @@ mod tests {
         assert!(a.starts_with(PREFIX) && a.len() > 40);
         let dir = AgentDirectory::default();
         assert!(dir.replace([(a_hash, identity("alpha"))]).is_empty());
-        assert_eq!(dir.authenticate(Some(format!("Bearer {a}").as_bytes())).unwrap().name, "alpha");
-        assert_eq!(dir.authenticate(Some(format!("bearer  {a} ").as_bytes())).unwrap().name, "alpha");
-        assert_eq!(dir.authenticate(Some(format!("Bearer {b}").as_bytes())).unwrap_err(), AuthError::Unknown);
+        assert_eq!(
+            dir.authenticate(Some(format!("Bearer {a}").as_bytes()))
+                .unwrap()
+                .name,
+            "alpha"
+        );
+        assert_eq!(
+            dir.authenticate(Some(format!("bearer  {a} ").as_bytes()))
+                .unwrap()
+                .name,
+            "alpha"
+        );
+        assert_eq!(
+            dir.authenticate(Some(format!("Bearer {b}").as_bytes()))
+                .unwrap_err(),
+            AuthError::Unknown
+        );
         assert_eq!(dir.authenticate(None).unwrap_err(), AuthError::Missing);
         for bad in ["Basic abc", "Bearer", "Bearer ", "token"] {
-            assert_eq!(dir.authenticate(Some(bad.as_bytes())).unwrap_err(), AuthError::Malformed, "{bad}");
+            assert_eq!(
+                dir.authenticate(Some(bad.as_bytes())).unwrap_err(),
+                AuthError::Malformed,
+                "{bad}"
+            );
         }
-        assert_eq!(dir.authenticate(Some(&[0xff, 0xfe])).unwrap_err(), AuthError::Malformed);
+        assert_eq!(
+            dir.authenticate(Some(&[0xff, 0xfe])).unwrap_err(),
+            AuthError::Malformed
+        );
     }
 
     #[test]
     fn replacing_the_snapshot_revokes() {
         let (a, a_hash) = mint_credential();
         let dir = AgentDirectory::default();
-        dir.replace([(a_hash, identity("alpha")), ("nothex".into(), identity("broken"))]);
+        dir.replace([
+            (a_hash, identity("alpha")),
+            ("nothex".into(), identity("broken")),
+        ]);
         assert_eq!(dir.len(), 1);
         dir.replace([]);
-        assert_eq!(dir.authenticate(Some(format!("Bearer {a}").as_bytes())).unwrap_err(), AuthError::Unknown);
+        assert_eq!(
+            dir.authenticate(Some(format!("Bearer {a}").as_bytes()))
+                .unwrap_err(),
+            AuthError::Unknown
+        );
     }
 }

@@ -15,7 +15,13 @@ use tokio_util::sync::CancellationToken;
 
 /// Handle one request. `wants_sse` is true when the client accepts an SSE
 /// answer, which lets progress and keep-alives reach it during the call.
-pub async fn dispatch(ctx: CallCtx, id: Value, method: &str, params: Option<Value>, wants_sse: bool) -> Reply {
+pub async fn dispatch(
+    ctx: CallCtx,
+    id: Value,
+    method: &str,
+    params: Option<Value>,
+    wants_sse: bool,
+) -> Reply {
     if let Some(kind) = CallKind::from_method(method) {
         return decided(ctx, id, kind, params, wants_sse).await;
     }
@@ -25,16 +31,34 @@ pub async fn dispatch(ctx: CallCtx, id: Value, method: &str, params: Option<Valu
     match method {
         "ping" => Reply::ok(&id, ctx.finish_result(json!({}))),
         "completion/complete" => completion(&ctx, &id, params).await,
-        "resources/subscribe" | "resources/unsubscribe" if !ctx.modern => subscription(&ctx, &id, method, params).await,
+        "resources/subscribe" | "resources/unsubscribe" if !ctx.modern => {
+            subscription(&ctx, &id, method, params).await
+        }
         "logging/setLevel" if !ctx.modern => set_level(&ctx, &id, params).await,
         _ => {
-            let status = if ctx.modern { StatusCode::NOT_FOUND } else { StatusCode::OK };
-            Reply::error(status, Some(&id), proto::METHOD_NOT_FOUND, format!("method `{method}` is not supported by the gateway"), None)
+            let status = if ctx.modern {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::OK
+            };
+            Reply::error(
+                status,
+                Some(&id),
+                proto::METHOD_NOT_FOUND,
+                format!("method `{method}` is not supported by the gateway"),
+                None,
+            )
         }
     }
 }
 
-async fn decided(ctx: CallCtx, id: Value, kind: CallKind, params: Option<Value>, wants_sse: bool) -> Reply {
+async fn decided(
+    ctx: CallCtx,
+    id: Value,
+    kind: CallKind,
+    params: Option<Value>,
+    wants_sse: bool,
+) -> Reply {
     let cancel = CancellationToken::new();
     let key = request_key(&id);
     if let Some(session) = &ctx.session {
@@ -44,7 +68,8 @@ async fn decided(ctx: CallCtx, id: Value, kind: CallKind, params: Option<Value>,
         let (tx, rx) = mpsc::channel(64);
         let task_cancel = cancel.clone();
         tokio::spawn(async move {
-            let response = decided_call(&ctx, &id, kind, params, Some(tx.clone()), task_cancel).await;
+            let response =
+                decided_call(&ctx, &id, kind, params, Some(tx.clone()), task_cancel).await;
             let _ = tx.send(OutEvent::Message(response)).await;
             if let Some(session) = &ctx.session {
                 session.untrack(&key);
@@ -67,17 +92,32 @@ async fn completion(ctx: &CallCtx, id: &Value, params: Option<Value>) -> Reply {
     let (field, kind) = match reference.get("type").and_then(Value::as_str) {
         Some("ref/prompt") => ("name", CallKind::PromptsGet),
         Some("ref/resource") => ("uri", CallKind::ResourcesRead),
-        _ => return invalid(id, "completion/complete needs ref.type ref/prompt or ref/resource"),
+        _ => {
+            return invalid(
+                id,
+                "completion/complete needs ref.type ref/prompt or ref/resource",
+            )
+        }
     };
     let Some(exposed) = reference.get(field).and_then(Value::as_str) else {
         return invalid(id, "completion/complete ref has no name or uri");
     };
-    let resolved = if kind == CallKind::ResourcesRead { ctx.resolve_uri(exposed) } else { ctx.resolve_name(exposed) };
+    let resolved = if kind == CallKind::ResourcesRead {
+        ctx.resolve_uri(exposed)
+    } else {
+        ctx.resolve_name(exposed)
+    };
     let Some((upstream, original)) = resolved.filter(|(u, _)| ctx.gw.upstreams.contains(u)) else {
         return invalid(id, "completion/complete ref names no configured upstream");
     };
     if !crate::visibility::visible(ctx, kind, &upstream, original) {
-        return Reply::error(StatusCode::OK, Some(id), proto::POLICY_DENIED, "denied by policy", None);
+        return Reply::error(
+            StatusCode::OK,
+            Some(id),
+            proto::POLICY_DENIED,
+            "denied by policy",
+            None,
+        );
     }
     let original = original.to_string();
     if let Some(r) = params.get_mut("ref").and_then(Value::as_object_mut) {
@@ -92,11 +132,20 @@ async fn subscription(ctx: &CallCtx, id: &Value, method: &str, params: Option<Va
     let Some(exposed) = params.get("uri").and_then(Value::as_str) else {
         return invalid(id, "missing params.uri");
     };
-    let Some((upstream, original)) = ctx.resolve_uri(exposed).filter(|(u, _)| ctx.gw.upstreams.contains(u)) else {
+    let Some((upstream, original)) = ctx
+        .resolve_uri(exposed)
+        .filter(|(u, _)| ctx.gw.upstreams.contains(u))
+    else {
         return invalid(id, "uri names no configured upstream");
     };
     if !crate::visibility::visible(ctx, CallKind::ResourcesRead, &upstream, original) {
-        return Reply::error(StatusCode::OK, Some(id), proto::POLICY_DENIED, "denied by policy", None);
+        return Reply::error(
+            StatusCode::OK,
+            Some(id),
+            proto::POLICY_DENIED,
+            "denied by policy",
+            None,
+        );
     }
     let original = original.to_string();
     if let Some(obj) = params.as_object_mut() {
@@ -108,14 +157,30 @@ async fn subscription(ctx: &CallCtx, id: &Value, method: &str, params: Option<Va
 async fn set_level(ctx: &CallCtx, id: &Value, params: Option<Value>) -> Reply {
     for upstream in ctx.reachable_upstreams() {
         if let Ok(conn) = ctx.connection(&upstream).await {
-            let _ = conn.request("logging/setLevel", params.clone(), None, CancellationToken::new()).await;
+            let _ = conn
+                .request(
+                    "logging/setLevel",
+                    params.clone(),
+                    None,
+                    CancellationToken::new(),
+                )
+                .await;
         }
     }
     Reply::ok(id, json!({}))
 }
 
 async fn relay(ctx: &CallCtx, id: &Value, upstream: &str, method: &str, params: Value) -> Reply {
-    let response = match forward(ctx, upstream, method, params, None, CancellationToken::new()).await {
+    let response = match forward(
+        ctx,
+        upstream,
+        method,
+        params,
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    {
         Ok(Ok(result)) => json!({"jsonrpc": "2.0", "id": id, "result": ctx.finish_result(result)}),
         Ok(Err(error)) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
         Err(failure) => error_message(Some(id), proto::UPSTREAM_UNAVAILABLE, failure, None),
@@ -124,5 +189,11 @@ async fn relay(ctx: &CallCtx, id: &Value, upstream: &str, method: &str, params: 
 }
 
 fn invalid(id: &Value, message: &str) -> Reply {
-    Reply::error(StatusCode::OK, Some(id), proto::INVALID_PARAMS, message, None)
+    Reply::error(
+        StatusCode::OK,
+        Some(id),
+        proto::INVALID_PARAMS,
+        message,
+        None,
+    )
 }

@@ -49,7 +49,9 @@ pub async fn forward(
             }
         }
     });
-    let result = conn.request(method, Some(params), Some(interim_tx), cancel).await;
+    let result = conn
+        .request(method, Some(params), Some(interim_tx), cancel)
+        .await;
     // The interim sender moved into `request` is dropped by now; let the
     // relay drain what is left so the response is the last event.
     let _ = relay.await;

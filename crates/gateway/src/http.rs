@@ -20,7 +20,10 @@ pub fn router(gw: Arc<Gateway>) -> Router {
     let limit = gw.settings.max_body_bytes;
     Router::new()
         .route("/mcp", post(post_all).get(get_all).delete(delete_all))
-        .route("/mcp/{upstream}", post(post_scoped).get(get_scoped).delete(delete_scoped))
+        .route(
+            "/mcp/{upstream}",
+            post(post_scoped).get(get_scoped).delete(delete_scoped),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(gw)
 }
@@ -29,7 +32,12 @@ async fn post_all(State(gw): State<Arc<Gateway>>, headers: HeaderMap, body: Byte
     handle_post(gw, None, headers, body).await
 }
 
-async fn post_scoped(State(gw): State<Arc<Gateway>>, Path(upstream): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post_scoped(
+    State(gw): State<Arc<Gateway>>,
+    Path(upstream): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     handle_post(gw, Some(upstream), headers, body).await
 }
 
@@ -37,7 +45,11 @@ async fn get_all(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
     handle_get(gw, None, headers).await
 }
 
-async fn get_scoped(State(gw): State<Arc<Gateway>>, Path(upstream): Path<String>, headers: HeaderMap) -> Response {
+async fn get_scoped(
+    State(gw): State<Arc<Gateway>>,
+    Path(upstream): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     handle_get(gw, Some(upstream), headers).await
 }
 
@@ -45,23 +57,43 @@ async fn delete_all(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Respo
     handle_delete(gw, None, headers).await
 }
 
-async fn delete_scoped(State(gw): State<Arc<Gateway>>, Path(upstream): Path<String>, headers: HeaderMap) -> Response {
+async fn delete_scoped(
+    State(gw): State<Arc<Gateway>>,
+    Path(upstream): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     handle_delete(gw, Some(upstream), headers).await
 }
 
 /// Authenticate and check the scope; `Err` is the response to send.
-fn admit(gw: &Gateway, scope: Option<&str>, headers: &HeaderMap) -> Result<Arc<AgentIdentity>, Response> {
-    let agent = gw.agents.authenticate(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())).map_err(|e| {
-        gw.metrics
-            .auth_failures
-            .get_or_create(&crate::metrics::ReasonLabels { reason: format!("{e:?}").to_lowercase() })
-            .inc();
-        unauthorized(&e.to_string())
-    })?;
+fn admit(
+    gw: &Gateway,
+    scope: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Arc<AgentIdentity>, Box<Response>> {
+    let agent = gw
+        .agents
+        .authenticate(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))
+        .map_err(|e| {
+            gw.metrics
+                .auth_failures
+                .get_or_create(&crate::metrics::ReasonLabels {
+                    reason: format!("{e:?}").to_lowercase(),
+                })
+                .inc();
+            Box::new(unauthorized(&e.to_string()))
+        })?;
     if let Some(scope) = scope {
         if !gw.upstreams.contains(scope) {
-            let body = error_message(None, proto::INVALID_REQUEST, format!("no upstream named `{scope}`"), None);
-            return Err((StatusCode::NOT_FOUND, axum::Json(body)).into_response());
+            let body = error_message(
+                None,
+                proto::INVALID_REQUEST,
+                format!("no upstream named `{scope}`"),
+                None,
+            );
+            return Err(Box::new(
+                (StatusCode::NOT_FOUND, axum::Json(body)).into_response(),
+            ));
         }
     }
     Ok(agent)
@@ -79,10 +111,15 @@ pub(crate) fn session_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("mcp-session-id").and_then(|v| v.to_str().ok())
 }
 
-async fn handle_post(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle_post(
+    gw: Arc<Gateway>,
+    scope: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let agent = match admit(&gw, scope.as_deref(), &headers) {
         Ok(a) => a,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let message = match proto::parse_message(&body) {
         Ok(m) => m,
@@ -92,7 +129,9 @@ async fn handle_post(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap
         }
     };
     let params = match &message {
-        proto::Message::Request { params, .. } | proto::Message::Notification { params, .. } => params.as_ref(),
+        proto::Message::Request { params, .. } | proto::Message::Notification { params, .. } => {
+            params.as_ref()
+        }
         proto::Message::Response { .. } => None,
     };
     if proto::is_modern_request(&headers, params) {
@@ -105,7 +144,7 @@ async fn handle_post(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap
 async fn handle_get(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap) -> Response {
     let agent = match admit(&gw, scope.as_deref(), &headers) {
         Ok(a) => a,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     legacy::open_stream(gw, agent, &headers)
 }
@@ -113,7 +152,7 @@ async fn handle_get(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap)
 async fn handle_delete(gw: Arc<Gateway>, scope: Option<String>, headers: HeaderMap) -> Response {
     let agent = match admit(&gw, scope.as_deref(), &headers) {
         Ok(a) => a,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     legacy::end_session(gw, agent, &headers).await
 }

@@ -31,11 +31,24 @@ pub async fn handle(
         }
     }
     let Some(session_id) = session_header(headers) else {
-        return Reply::error(StatusCode::BAD_REQUEST, None, proto::INVALID_REQUEST, "missing Mcp-Session-Id: send initialize first", None)
-            .into_response(None);
+        return Reply::error(
+            StatusCode::BAD_REQUEST,
+            None,
+            proto::INVALID_REQUEST,
+            "missing Mcp-Session-Id: send initialize first",
+            None,
+        )
+        .into_response(None);
     };
     let Some(session) = gw.sessions.get(session_id, &agent.id) else {
-        return Reply::error(StatusCode::NOT_FOUND, None, proto::INVALID_REQUEST, "session not found", None).into_response(None);
+        return Reply::error(
+            StatusCode::NOT_FOUND,
+            None,
+            proto::INVALID_REQUEST,
+            "session not found",
+            None,
+        )
+        .into_response(None);
     };
     session.touch();
     let ctx = CallCtx {
@@ -50,7 +63,9 @@ pub async fn handle(
     match message {
         Message::Request { id, method, params } => {
             let id = serde_json::to_value(&id).unwrap_or(Value::Null);
-            dispatch(ctx, id, &method, params, accepts_sse(headers)).await.into_response(None)
+            dispatch(ctx, id, &method, params, accepts_sse(headers))
+                .await
+                .into_response(None)
         }
         Message::Notification { method, params } => {
             notification(&session, &gw, &method, params).await;
@@ -63,12 +78,31 @@ pub async fn handle(
     }
 }
 
-fn initialize(gw: &Arc<Gateway>, agent: Arc<AgentIdentity>, scope: Option<String>, id: &Value, params: Option<&Value>) -> Response {
-    let requested = params.and_then(|p| p.get("protocolVersion")).and_then(Value::as_str).unwrap_or(proto::LATEST_LEGACY);
+fn initialize(
+    gw: &Arc<Gateway>,
+    agent: Arc<AgentIdentity>,
+    scope: Option<String>,
+    id: &Value,
+    params: Option<&Value>,
+) -> Response {
+    let requested = params
+        .and_then(|p| p.get("protocolVersion"))
+        .and_then(Value::as_str)
+        .unwrap_or(proto::LATEST_LEGACY);
     let version = proto::negotiate_legacy(requested).to_string();
-    let capabilities = params.and_then(|p| p.get("capabilities")).cloned().unwrap_or_else(|| json!({}));
+    let capabilities = params
+        .and_then(|p| p.get("capabilities"))
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     let client_info = params.and_then(|p| p.get("clientInfo")).cloned();
-    let session = Session::new(agent.id.clone(), scope.clone(), version.clone(), capabilities, client_info, &gw.upstreams);
+    let session = Session::new(
+        agent.id.clone(),
+        scope.clone(),
+        version.clone(),
+        capabilities,
+        client_info,
+        &gw.upstreams,
+    );
     gw.sessions.insert(session.clone());
     gw.metrics.sessions.set(gw.sessions.len() as i64);
     tracing::info!(agent = %agent.name, session = %session.id, version = %version, "session opened");
@@ -95,7 +129,12 @@ pub fn server_capabilities() -> Value {
     })
 }
 
-async fn notification(session: &Arc<Session>, gw: &Arc<Gateway>, method: &str, params: Option<Value>) {
+async fn notification(
+    session: &Arc<Session>,
+    gw: &Arc<Gateway>,
+    method: &str,
+    params: Option<Value>,
+) {
     match method {
         "notifications/cancelled" => {
             if let Some(request_id) = params.as_ref().and_then(|p| p.get("requestId")) {
@@ -108,11 +147,19 @@ async fn notification(session: &Arc<Session>, gw: &Arc<Gateway>, method: &str, p
             }
         }
         "notifications/initialized" => {}
-        other => tracing::debug!(session = %session.id, method = other, upstreams = gw.upstreams.names().count(), "client notification not relayed"),
+        other => {
+            tracing::debug!(session = %session.id, method = other, upstreams = gw.upstreams.names().count(), "client notification not relayed")
+        }
     }
 }
 
-async fn answer_server_request(session: &Arc<Session>, gw: &Arc<Gateway>, id: Option<proto::RequestId>, result: Option<Value>, error: Option<Value>) {
+async fn answer_server_request(
+    session: &Arc<Session>,
+    gw: &Arc<Gateway>,
+    id: Option<proto::RequestId>,
+    result: Option<Value>,
+    error: Option<Value>,
+) {
     let id = serde_json::to_value(&id).unwrap_or(Value::Null);
     let Some(gateway_id) = id.as_str() else {
         tracing::warn!(session = %session.id, "client answered a request the gateway did not send");
@@ -125,7 +172,9 @@ async fn answer_server_request(session: &Arc<Session>, gw: &Arc<Gateway>, id: Op
     let outcome = match (result, error) {
         (Some(r), _) => Ok(r),
         (None, Some(e)) => Err(e),
-        (None, None) => Err(json!({"code": proto::INTERNAL_ERROR, "message": "client sent an empty response"})),
+        (None, None) => {
+            Err(json!({"code": proto::INTERNAL_ERROR, "message": "client sent an empty response"}))
+        }
     };
     match session.connection(&upstream, &gw.upstreams).await {
         Ok(conn) => {
@@ -133,17 +182,25 @@ async fn answer_server_request(session: &Arc<Session>, gw: &Arc<Gateway>, id: Op
                 tracing::warn!(session = %session.id, upstream = %upstream, error = %e, "could not relay the client's answer");
             }
         }
-        Err(e) => tracing::warn!(session = %session.id, error = %e, "answer for an unavailable upstream dropped"),
+        Err(e) => {
+            tracing::warn!(session = %session.id, error = %e, "answer for an unavailable upstream dropped")
+        }
     }
 }
 
 /// `GET`: the session's server-to-client stream.
 pub fn open_stream(gw: Arc<Gateway>, agent: Arc<AgentIdentity>, headers: &HeaderMap) -> Response {
     if !accepts_sse(headers) {
-        let body = error_message(None, proto::INVALID_REQUEST, "GET requires Accept: text/event-stream", None);
+        let body = error_message(
+            None,
+            proto::INVALID_REQUEST,
+            "GET requires Accept: text/event-stream",
+            None,
+        );
         return (StatusCode::NOT_ACCEPTABLE, axum::Json(body)).into_response();
     }
-    let Some(session) = session_header(headers).and_then(|id| gw.sessions.get(id, &agent.id)) else {
+    let Some(session) = session_header(headers).and_then(|id| gw.sessions.get(id, &agent.id))
+    else {
         let body = error_message(None, proto::INVALID_REQUEST, "session not found", None);
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     };
@@ -174,8 +231,13 @@ pub fn open_stream(gw: Arc<Gateway>, agent: Arc<AgentIdentity>, headers: &Header
 }
 
 /// `DELETE`: end the session and close its upstream connections.
-pub async fn end_session(gw: Arc<Gateway>, agent: Arc<AgentIdentity>, headers: &HeaderMap) -> Response {
-    let Some(session) = session_header(headers).and_then(|id| gw.sessions.remove(id, &agent.id)) else {
+pub async fn end_session(
+    gw: Arc<Gateway>,
+    agent: Arc<AgentIdentity>,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(session) = session_header(headers).and_then(|id| gw.sessions.remove(id, &agent.id))
+    else {
         let body = error_message(None, proto::INVALID_REQUEST, "session not found", None);
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     };

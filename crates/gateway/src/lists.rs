@@ -74,13 +74,17 @@ pub async fn aggregate(ctx: &CallCtx, kind: ListKind) -> Value {
     let mut entries = Vec::new();
     for (upstream, items) in upstreams.iter().zip(per_upstream) {
         for mut item in items {
-            let Some(original) = item.get(field).and_then(Value::as_str).map(str::to_string) else { continue };
+            let Some(original) = item.get(field).and_then(Value::as_str).map(str::to_string) else {
+                continue;
+            };
             if !visible_with(ctx, &mut evaluator, call_kind, upstream, &original) {
                 continue;
             }
             let exposed = match kind {
                 ListKind::Tools | ListKind::Prompts => ctx.expose_name(upstream, &original),
-                ListKind::Resources | ListKind::ResourceTemplates => ctx.expose_uri(upstream, &original),
+                ListKind::Resources | ListKind::ResourceTemplates => {
+                    ctx.expose_uri(upstream, &original)
+                }
             };
             if let Some(obj) = item.as_object_mut() {
                 obj.insert(field.into(), Value::String(exposed));
@@ -112,7 +116,10 @@ async fn fetch_all(ctx: &CallCtx, upstream: &str, kind: ListKind) -> Vec<Value> 
     let mut cursor: Option<Value> = None;
     for _ in 0..MAX_PAGES {
         let params = cursor.take().map(|c| json!({ "cursor": c }));
-        match conn.request(kind.method(), params, None, CancellationToken::new()).await {
+        match conn
+            .request(kind.method(), params, None, CancellationToken::new())
+            .await
+        {
             Ok(Ok(result)) => {
                 if let Some(list) = result.get(kind.key()).and_then(Value::as_array) {
                     items.extend(list.iter().cloned());

@@ -43,17 +43,41 @@ impl Metrics {
         let decisions = Family::<VerdictLabels, Counter>::default();
         registry.register("decisions", "Decisions by verdict", decisions.clone());
         let decision_seconds = Histogram::new(exponential_buckets(0.000_01, 2.0, 16));
-        registry.register("decision_duration_seconds", "Time to decide one call (policy + guards)", decision_seconds.clone());
+        registry.register(
+            "decision_duration_seconds",
+            "Time to decide one call (policy + guards)",
+            decision_seconds.clone(),
+        );
         let upstream_calls = Family::<UpstreamLabels, Counter>::default();
-        registry.register("upstream_calls", "Forwarded calls by upstream and outcome", upstream_calls.clone());
+        registry.register(
+            "upstream_calls",
+            "Forwarded calls by upstream and outcome",
+            upstream_calls.clone(),
+        );
         let upstream_seconds = Histogram::new(exponential_buckets(0.000_1, 2.0, 18));
-        registry.register("upstream_duration_seconds", "Upstream latency of forwarded calls", upstream_seconds.clone());
+        registry.register(
+            "upstream_duration_seconds",
+            "Upstream latency of forwarded calls",
+            upstream_seconds.clone(),
+        );
         let auth_failures = Family::<ReasonLabels, Counter>::default();
-        registry.register("auth_failures", "Rejected agent credentials by reason", auth_failures.clone());
+        registry.register(
+            "auth_failures",
+            "Rejected agent credentials by reason",
+            auth_failures.clone(),
+        );
         let trace_failures = Counter::default();
-        registry.register("trace_write_failures", "Trace writes that failed (the call was denied)", trace_failures.clone());
+        registry.register(
+            "trace_write_failures",
+            "Trace writes that failed (the call was denied)",
+            trace_failures.clone(),
+        );
         let approvals_pending = Gauge::default();
-        registry.register("approvals_waiting", "Calls currently held for approval", approvals_pending.clone());
+        registry.register(
+            "approvals_waiting",
+            "Calls currently held for approval",
+            approvals_pending.clone(),
+        );
         let sessions = Gauge::default();
         registry.register("sessions", "Open downstream MCP sessions", sessions.clone());
         Metrics {

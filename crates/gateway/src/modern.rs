@@ -23,9 +23,15 @@ pub async fn handle(
     message: Message,
 ) -> Response {
     let (id, method, params) = match message {
-        Message::Request { id, method, params } => (serde_json::to_value(&id).unwrap_or(Value::Null), method, params),
+        Message::Request { id, method, params } => (
+            serde_json::to_value(&id).unwrap_or(Value::Null),
+            method,
+            params,
+        ),
         // This era defines no client-to-server notifications or responses over HTTP.
-        Message::Notification { .. } | Message::Response { .. } => return Reply::Accepted.into_response(None),
+        Message::Notification { .. } | Message::Response { .. } => {
+            return Reply::Accepted.into_response(None)
+        }
     };
     let request = match proto::validate_modern_request(headers, &method, params.as_ref()) {
         Ok(r) => r,
@@ -46,7 +52,9 @@ pub async fn handle(
         scope,
         client_info: request.client_info,
     };
-    dispatch(ctx, id, &method, params, accepts_sse(headers)).await.into_response(None)
+    dispatch(ctx, id, &method, params, accepts_sse(headers))
+        .await
+        .into_response(None)
 }
 
 fn discover_result() -> Value {

@@ -13,8 +13,8 @@ use crate::context::{strip_envelope, CallCtx};
 use crate::forward::forward;
 use crate::reply::{error_message, OutEvent};
 use behavry_core::{
-    decide, redact_arguments, CallKind, CallOutcome, Decision, DecisionId, Guards, PolicyInput, Reason, ToolCall,
-    TraceEvent, TraceEventKind, Verdict,
+    decide, redact_arguments, CallKind, CallOutcome, Decision, DecisionId, Guards, PolicyInput,
+    Reason, ToolCall, TraceEvent, TraceEventKind, Verdict,
 };
 use behavry_protocol as proto;
 use behavry_store::NewApproval;
@@ -36,8 +36,15 @@ pub async fn decided_call(
     let target = match proto::call_target(kind.method(), params.as_ref()) {
         Ok(Some(t)) => t,
         Ok(None) | Err(_) => {
-            let why = proto::call_target(kind.method(), params.as_ref()).err().map(|e| e.to_string());
-            return error_message(Some(id), proto::INVALID_PARAMS, why.unwrap_or_else(|| "missing call target".into()), None);
+            let why = proto::call_target(kind.method(), params.as_ref())
+                .err()
+                .map(|e| e.to_string());
+            return error_message(
+                Some(id),
+                proto::INVALID_PARAMS,
+                why.unwrap_or_else(|| "missing call target".into()),
+                None,
+            );
         }
     };
     let resolved = match kind {
@@ -49,8 +56,18 @@ pub async fn decided_call(
         Some((u, t)) => (u, t.to_string(), false),
         None => (String::new(), target.name.clone(), false),
     };
-    let call = ToolCall { method: kind, upstream: upstream.clone(), tool: tool.clone(), arguments: target.arguments.clone() };
-    let input = PolicyInput::new((*ctx.agent).clone(), call, OffsetDateTime::now_utc(), ctx.request_meta(target.meta.clone(), false));
+    let call = ToolCall {
+        method: kind,
+        upstream: upstream.clone(),
+        tool: tool.clone(),
+        arguments: target.arguments.clone(),
+    };
+    let input = PolicyInput::new(
+        (*ctx.agent).clone(),
+        call,
+        OffsetDateTime::now_utc(),
+        ctx.request_meta(target.meta.clone(), false),
+    );
     let decision_id = DecisionId(uuid::Uuid::now_v7().to_string());
 
     let started = Instant::now();
@@ -62,12 +79,18 @@ pub async fn decided_call(
         Decision {
             id: decision_id,
             verdict: Verdict::Deny,
-            reasons: vec![Reason::guard(format!("`{}` does not name a configured upstream", target.name))],
+            reasons: vec![Reason::guard(format!(
+                "`{}` does not name a configured upstream",
+                target.name
+            ))],
             policy_revision: ctx.gw.policy.current().revision().to_string(),
         }
     };
     let eval_micros = started.elapsed().as_micros() as u64;
-    ctx.gw.metrics.decision_seconds.observe(started.elapsed().as_secs_f64());
+    ctx.gw
+        .metrics
+        .decision_seconds
+        .observe(started.elapsed().as_secs_f64());
 
     let mut decision = decision;
     let arguments = redact_arguments(&target.arguments, &ctx.gw.settings.redaction);
@@ -114,18 +137,42 @@ pub async fn decided_call(
     match decision.verdict {
         Verdict::Deny => {
             let message = denial_message(&decision);
-            outcome(ctx, &decision.id, CallOutcome::Blocked { reason: message.clone() });
-            error_message(Some(id), proto::POLICY_DENIED, message, Some(decision_data(&decision)))
+            outcome(
+                ctx,
+                &decision.id,
+                CallOutcome::Blocked {
+                    reason: message.clone(),
+                },
+            );
+            error_message(
+                Some(id),
+                proto::POLICY_DENIED,
+                message,
+                Some(decision_data(&decision)),
+            )
         }
         Verdict::Intercept => {
             let Some((approval_id, rx)) = held else {
-                return error_message(Some(id), proto::POLICY_DENIED, "denied: approval unavailable", Some(decision_data(&decision)));
+                return error_message(
+                    Some(id),
+                    proto::POLICY_DENIED,
+                    "denied: approval unavailable",
+                    Some(decision_data(&decision)),
+                );
             };
             if let Some(out) = &out {
                 notify_held(out, &approval_id, target.meta.as_ref()).await;
             }
             ctx.gw.metrics.approvals_pending.inc();
-            let release = hold(ctx, &approval_id, rx, out.as_ref(), target.meta.as_ref(), &cancel).await;
+            let release = hold(
+                ctx,
+                &approval_id,
+                rx,
+                out.as_ref(),
+                target.meta.as_ref(),
+                &cancel,
+            )
+            .await;
             ctx.gw.metrics.approvals_pending.dec();
             let mut data = decision_data(&decision);
             if let Some(obj) = data.as_object_mut() {
@@ -133,24 +180,75 @@ pub async fn decided_call(
             }
             match release {
                 Some(Release::Approved { .. }) => {
-                    forward_and_record(ctx, id, kind, params, &upstream, &tool, &decision.id, out, cancel).await
+                    forward_and_record(
+                        ctx,
+                        id,
+                        kind,
+                        params,
+                        &upstream,
+                        &tool,
+                        &decision.id,
+                        out,
+                        cancel,
+                    )
+                    .await
                 }
                 Some(Release::Rejected { reason, .. }) => {
                     let reason = reason.unwrap_or_else(|| "no reason given".into());
-                    outcome(ctx, &decision.id, CallOutcome::Blocked { reason: format!("rejected by an approver: {reason}") });
-                    error_message(Some(id), proto::APPROVAL_REJECTED, format!("rejected by an approver: {reason}"), Some(data))
+                    outcome(
+                        ctx,
+                        &decision.id,
+                        CallOutcome::Blocked {
+                            reason: format!("rejected by an approver: {reason}"),
+                        },
+                    );
+                    error_message(
+                        Some(id),
+                        proto::APPROVAL_REJECTED,
+                        format!("rejected by an approver: {reason}"),
+                        Some(data),
+                    )
                 }
                 Some(Release::Expired) => {
-                    outcome(ctx, &decision.id, CallOutcome::Blocked { reason: "approval timed out".into() });
-                    error_message(Some(id), proto::APPROVAL_TIMEOUT, "denied: no approval decision before the timeout", Some(data))
+                    outcome(
+                        ctx,
+                        &decision.id,
+                        CallOutcome::Blocked {
+                            reason: "approval timed out".into(),
+                        },
+                    );
+                    error_message(
+                        Some(id),
+                        proto::APPROVAL_TIMEOUT,
+                        "denied: no approval decision before the timeout",
+                        Some(data),
+                    )
                 }
                 None => {
                     outcome(ctx, &decision.id, CallOutcome::Cancelled);
-                    error_message(Some(id), proto::POLICY_DENIED, "cancelled while held for approval", Some(data))
+                    error_message(
+                        Some(id),
+                        proto::POLICY_DENIED,
+                        "cancelled while held for approval",
+                        Some(data),
+                    )
                 }
             }
         }
-        Verdict::Allow => forward_and_record(ctx, id, kind, params, &upstream, &tool, &decision.id, out, cancel).await,
+        Verdict::Allow => {
+            forward_and_record(
+                ctx,
+                id,
+                kind,
+                params,
+                &upstream,
+                &tool,
+                &decision.id,
+                out,
+                cancel,
+            )
+            .await
+        }
     }
 }
 
@@ -167,7 +265,11 @@ async fn forward_and_record(
     cancel: CancellationToken,
 ) -> Value {
     let mut params = params.unwrap_or_else(|| json!({}));
-    let key = if kind == CallKind::ResourcesRead { "uri" } else { "name" };
+    let key = if kind == CallKind::ResourcesRead {
+        "uri"
+    } else {
+        "name"
+    };
     if let Some(obj) = params.as_object_mut() {
         obj.insert(key.into(), Value::String(tool.to_string()));
     }
@@ -175,28 +277,55 @@ async fn forward_and_record(
     let started = Instant::now();
     let result = forward(ctx, upstream, kind.method(), params, out, cancel).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    ctx.gw.metrics.upstream_seconds.observe(started.elapsed().as_secs_f64());
+    ctx.gw
+        .metrics
+        .upstream_seconds
+        .observe(started.elapsed().as_secs_f64());
     let (label, recorded, response) = match result {
         Ok(Ok(result)) => {
-            let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
+            let is_error = result
+                .get("isError")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let result = ctx.finish_result(result);
-            ("ok", CallOutcome::Completed { is_error, latency_ms }, json!({"jsonrpc": "2.0", "id": id, "result": result}))
+            (
+                "ok",
+                CallOutcome::Completed {
+                    is_error,
+                    latency_ms,
+                },
+                json!({"jsonrpc": "2.0", "id": id, "result": result}),
+            )
         }
         Ok(Err(error)) => (
             "error",
-            CallOutcome::Completed { is_error: true, latency_ms },
+            CallOutcome::Completed {
+                is_error: true,
+                latency_ms,
+            },
             json!({"jsonrpc": "2.0", "id": id, "error": error}),
         ),
         Err(failure) => (
             "failed",
-            CallOutcome::UpstreamFailed { error: failure.clone(), latency_ms },
-            error_message(Some(id), proto::UPSTREAM_UNAVAILABLE, failure, Some(json!({"decision_id": decision_id}))),
+            CallOutcome::UpstreamFailed {
+                error: failure.clone(),
+                latency_ms,
+            },
+            error_message(
+                Some(id),
+                proto::UPSTREAM_UNAVAILABLE,
+                failure,
+                Some(json!({"decision_id": decision_id})),
+            ),
         ),
     };
     ctx.gw
         .metrics
         .upstream_calls
-        .get_or_create(&crate::metrics::UpstreamLabels { upstream: upstream.to_string(), outcome: label.to_string() })
+        .get_or_create(&crate::metrics::UpstreamLabels {
+            upstream: upstream.to_string(),
+            outcome: label.to_string(),
+        })
         .inc();
     outcome(ctx, decision_id, recorded);
     response
@@ -240,7 +369,10 @@ async fn hold(
     meta: Option<&Value>,
     cancel: &CancellationToken,
 ) -> Option<Release> {
-    let wait = ctx.gw.approvals.wait(approval_id, rx, ctx.gw.settings.approval_timeout);
+    let wait = ctx
+        .gw
+        .approvals
+        .wait(approval_id, rx, ctx.gw.settings.approval_timeout);
     tokio::pin!(wait);
     let mut tick = tokio::time::interval(ctx.gw.settings.keepalive);
     tick.tick().await;
@@ -269,7 +401,9 @@ async fn hold(
 
 async fn notify_held(out: &mpsc::Sender<OutEvent>, approval_id: &str, meta: Option<&Value>) {
     if let Some(token) = progress_token(meta) {
-        let _ = out.send(OutEvent::Message(progress(token, 0, approval_id))).await;
+        let _ = out
+            .send(OutEvent::Message(progress(token, 0, approval_id)))
+            .await;
     }
 }
 
@@ -286,7 +420,11 @@ fn progress(token: &Value, step: u64, approval_id: &str) -> Value {
 }
 
 fn denial_message(decision: &Decision) -> String {
-    let reasons: Vec<&str> = decision.reasons.iter().map(|r| r.message.as_str()).collect();
+    let reasons: Vec<&str> = decision
+        .reasons
+        .iter()
+        .map(|r| r.message.as_str())
+        .collect();
     if reasons.is_empty() {
         "denied by policy".to_string()
     } else {
@@ -306,7 +444,9 @@ fn record_metric(ctx: &CallCtx, verdict: Verdict) {
     ctx.gw
         .metrics
         .decisions
-        .get_or_create(&crate::metrics::VerdictLabels { verdict: verdict.as_str().to_string() })
+        .get_or_create(&crate::metrics::VerdictLabels {
+            verdict: verdict.as_str().to_string(),
+        })
         .inc();
 }
 
@@ -314,7 +454,11 @@ fn record_metric(ctx: &CallCtx, verdict: Verdict) {
 /// counted (the decision itself is already durable).
 fn outcome(ctx: &CallCtx, decision_id: &DecisionId, outcome: CallOutcome) {
     let gw = ctx.gw.clone();
-    let event = TraceEvent { decision_id: decision_id.clone(), time: OffsetDateTime::now_utc(), event: TraceEventKind::Outcome { outcome } };
+    let event = TraceEvent {
+        decision_id: decision_id.clone(),
+        time: OffsetDateTime::now_utc(),
+        event: TraceEventKind::Outcome { outcome },
+    };
     tokio::spawn(async move {
         if let Err(e) = gw.store.append_trace(&event).await {
             gw.metrics.trace_failures.inc();

@@ -24,17 +24,29 @@ pub enum Reply {
     Json(StatusCode, Value),
     /// An SSE stream; the last message is the response. Dropping the body
     /// (client gone) cancels `cancel`, which cancels the upstream request.
-    Stream { events: mpsc::Receiver<OutEvent>, cancel: CancellationToken },
+    Stream {
+        events: mpsc::Receiver<OutEvent>,
+        cancel: CancellationToken,
+    },
     /// `202 Accepted` for notifications and responses.
     Accepted,
 }
 
 impl Reply {
     pub fn ok(id: &Value, result: Value) -> Self {
-        Reply::Json(StatusCode::OK, json!({"jsonrpc": "2.0", "id": id, "result": result}))
+        Reply::Json(
+            StatusCode::OK,
+            json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        )
     }
 
-    pub fn error(status: StatusCode, id: Option<&Value>, code: i64, message: impl Into<String>, data: Option<Value>) -> Self {
+    pub fn error(
+        status: StatusCode,
+        id: Option<&Value>,
+        code: i64,
+        message: impl Into<String>,
+        data: Option<Value>,
+    ) -> Self {
         Reply::Json(status, error_message(id, code, message, data))
     }
 
@@ -54,7 +66,12 @@ impl Reply {
 }
 
 /// A JSON-RPC error message.
-pub fn error_message(id: Option<&Value>, code: i64, message: impl Into<String>, data: Option<Value>) -> Value {
+pub fn error_message(
+    id: Option<&Value>,
+    code: i64,
+    message: impl Into<String>,
+    data: Option<Value>,
+) -> Value {
     let mut error = json!({"code": code, "message": message.into()});
     if let (Some(data), Some(obj)) = (data, error.as_object_mut()) {
         obj.insert("data".into(), data);
@@ -64,11 +81,20 @@ pub fn error_message(id: Option<&Value>, code: i64, message: impl Into<String>, 
 
 /// `401` for a refused agent credential.
 pub fn unauthorized(reason: &str) -> Response {
-    let body = error_message(None, proto::UNAUTHORIZED, format!("unauthorized: {reason}"), None);
+    let body = error_message(
+        None,
+        proto::UNAUTHORIZED,
+        format!("unauthorized: {reason}"),
+        None,
+    );
     let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
-    let challenge = format!("Bearer realm=\"behavry\", error=\"invalid_token\", error_description=\"{reason}\"");
+    let challenge = format!(
+        "Bearer realm=\"behavry\", error=\"invalid_token\", error_description=\"{reason}\""
+    );
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }
@@ -80,7 +106,10 @@ struct Guarded<S> {
 
 impl<S: futures::Stream + Unpin> futures::Stream for Guarded<S> {
     type Item = S::Item;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         self.inner.poll_next_unpin(cx)
     }
 }
@@ -94,7 +123,10 @@ pub fn sse_response(events: mpsc::Receiver<OutEvent>, cancel: CancellationToken)
         };
         Ok::<_, std::convert::Infallible>(text)
     });
-    let body = Body::from_stream(Guarded { inner: stream, _guard: cancel.drop_guard() });
+    let body = Body::from_stream(Guarded {
+        inner: stream,
+        _guard: cancel.drop_guard(),
+    });
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/event-stream")

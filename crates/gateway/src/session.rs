@@ -74,19 +74,33 @@ impl Session {
     }
 
     fn idle_for(&self) -> Duration {
-        self.last_seen.lock().map(|t| t.elapsed()).unwrap_or_default()
+        self.last_seen
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
     }
 
     /// This session's connection to `name`, opened on first use.
-    pub async fn connection(self: &Arc<Self>, name: &str, upstreams: &Upstreams) -> Result<Arc<UpstreamConnection>, UnavailableError> {
-        let slot = self.conns.get(name).ok_or_else(|| UnavailableError::Unknown(name.to_string()))?;
+    pub async fn connection(
+        self: &Arc<Self>,
+        name: &str,
+        upstreams: &Upstreams,
+    ) -> Result<Arc<UpstreamConnection>, UnavailableError> {
+        let slot = self
+            .conns
+            .get(name)
+            .ok_or_else(|| UnavailableError::Unknown(name.to_string()))?;
         let mut guard = slot.lock().await;
         if let Some(conn) = guard.as_ref() {
             if conn.is_alive() {
                 return Ok(conn.clone());
             }
         }
-        let conn = Arc::new(upstreams.connect(name, self.client_capabilities.clone()).await?);
+        let conn = Arc::new(
+            upstreams
+                .connect(name, self.client_capabilities.clone())
+                .await?,
+        );
         self.relay_unsolicited(name, &conn);
         *guard = Some(conn.clone());
         Ok(conn)
@@ -106,7 +120,9 @@ impl Session {
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 };
-                let Some(session) = session.upgrade() else { return };
+                let Some(session) = session.upgrade() else {
+                    return;
+                };
                 let out = session.to_client(&upstream, message);
                 let _ = session.stream.send(out);
             }
@@ -120,7 +136,11 @@ impl Session {
             ServerMessage::Notification(v) => v,
             ServerMessage::Request(mut v) => {
                 let original = v.get("id").cloned().unwrap_or(Value::Null);
-                let gateway_id = format!("bhv-{}-{}", upstream, self.next_id.fetch_add(1, Ordering::Relaxed));
+                let gateway_id = format!(
+                    "bhv-{}-{}",
+                    upstream,
+                    self.next_id.fetch_add(1, Ordering::Relaxed)
+                );
                 if let Ok(mut map) = self.server_requests.lock() {
                     map.insert(gateway_id.clone(), (upstream.to_string(), original));
                 }
@@ -159,7 +179,11 @@ impl Session {
 
     /// Cancel an in-flight request named by the client's `notifications/cancelled`.
     pub fn cancel(&self, request_key: &str) -> bool {
-        let token = self.inflight.lock().ok().and_then(|mut map| map.remove(request_key));
+        let token = self
+            .inflight
+            .lock()
+            .ok()
+            .and_then(|mut map| map.remove(request_key));
         token.map(|t| t.cancel()).is_some()
     }
 
@@ -236,7 +260,9 @@ impl Sessions {
     /// Remove sessions idle for longer than `idle`, or whose agent is no
     /// longer active; returns them so the caller can close them.
     pub fn reap(&self, idle: Duration, is_active: impl Fn(&AgentId) -> bool) -> Vec<Arc<Session>> {
-        let Ok(mut map) = self.map.lock() else { return Vec::new() };
+        let Ok(mut map) = self.map.lock() else {
+            return Vec::new();
+        };
         let dead: Vec<String> = map
             .iter()
             .filter(|(_, s)| s.idle_for() > idle || !is_active(&s.agent_id))

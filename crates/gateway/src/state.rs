@@ -49,7 +49,12 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(settings: GatewaySettings, policy: PolicyHandle, store: Store, upstreams: Upstreams) -> Arc<Self> {
+    pub fn new(
+        settings: GatewaySettings,
+        policy: PolicyHandle,
+        store: Store,
+        upstreams: Upstreams,
+    ) -> Arc<Self> {
         Arc::new(Gateway {
             settings,
             policy,
@@ -85,9 +90,15 @@ impl Gateway {
                 tick.tick().await;
                 let Some(gw) = gw.upgrade() else { return };
                 let active = gw.store.list_agents().await.ok().map(|agents| {
-                    agents.into_iter().filter(|a| a.revoked_at.is_none()).map(|a| a.identity().id).collect::<Vec<_>>()
+                    agents
+                        .into_iter()
+                        .filter(|a| a.revoked_at.is_none())
+                        .map(|a| a.identity().id)
+                        .collect::<Vec<_>>()
                 });
-                let dead = gw.sessions.reap(gw.settings.session_idle, |id| active.as_ref().is_none_or(|a| a.contains(id)));
+                let dead = gw.sessions.reap(gw.settings.session_idle, |id| {
+                    active.as_ref().is_none_or(|a| a.contains(id))
+                });
                 for session in dead {
                     session.close().await;
                 }

@@ -39,7 +39,10 @@ pub struct Upstreams {
 impl Upstreams {
     /// `legacy_only` names the upstreams configured with `protocol = "legacy"`.
     pub fn new(specs: Vec<UpstreamSpec>, legacy_only: Vec<String>) -> Self {
-        let shared = specs.iter().map(|s| (s.name.clone(), AsyncMutex::new(None))).collect();
+        let shared = specs
+            .iter()
+            .map(|s| (s.name.clone(), AsyncMutex::new(None)))
+            .collect();
         Upstreams {
             specs,
             legacy_only,
@@ -58,14 +61,20 @@ impl Upstreams {
     }
 
     fn spec(&self, name: &str) -> Result<&UpstreamSpec, UnavailableError> {
-        self.specs.iter().find(|s| s.name == name).ok_or_else(|| UnavailableError::Unknown(name.to_string()))
+        self.specs
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| UnavailableError::Unknown(name.to_string()))
     }
 
     fn check_backoff(&self, name: &str) -> Result<(), UnavailableError> {
         if let Ok(down) = self.down_until.lock() {
             if let Some((until, reason)) = down.get(name) {
                 if Instant::now() < *until {
-                    return Err(UnavailableError::Down { name: name.to_string(), reason: reason.clone() });
+                    return Err(UnavailableError::Down {
+                        name: name.to_string(),
+                        reason: reason.clone(),
+                    });
                 }
             }
         }
@@ -80,14 +89,21 @@ impl Upstreams {
                 }
                 Err(e) => {
                     tracing::warn!(upstream = name, error = %e, "upstream connection failed");
-                    down.insert(name.to_string(), (Instant::now() + DOWN_BACKOFF, e.to_string()));
+                    down.insert(
+                        name.to_string(),
+                        (Instant::now() + DOWN_BACKOFF, e.to_string()),
+                    );
                 }
             }
         }
     }
 
     /// Open a new connection to `name` on behalf of a client with `capabilities`.
-    pub async fn connect(&self, name: &str, capabilities: Value) -> Result<UpstreamConnection, UnavailableError> {
+    pub async fn connect(
+        &self,
+        name: &str,
+        capabilities: Value,
+    ) -> Result<UpstreamConnection, UnavailableError> {
         let spec = self.spec(name)?;
         self.check_backoff(name)?;
         let mut init = ClientInit::new(capabilities, self.client_info.clone());
@@ -96,12 +112,18 @@ impl Upstreams {
         }
         let result = UpstreamConnection::connect(spec, &init).await;
         self.mark(name, &result);
-        result.map_err(|e| UnavailableError::Down { name: name.to_string(), reason: e.to_string() })
+        result.map_err(|e| UnavailableError::Down {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     /// The shared connection for stateless clients, reconnecting if it died.
     pub async fn shared(&self, name: &str) -> Result<Arc<UpstreamConnection>, UnavailableError> {
-        let slot = self.shared.get(name).ok_or_else(|| UnavailableError::Unknown(name.to_string()))?;
+        let slot = self
+            .shared
+            .get(name)
+            .ok_or_else(|| UnavailableError::Unknown(name.to_string()))?;
         let mut guard = slot.lock().await;
         if let Some(conn) = guard.as_ref() {
             if conn.is_alive() {

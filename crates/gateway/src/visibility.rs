@@ -13,8 +13,31 @@ pub fn visible(ctx: &CallCtx, kind: CallKind, upstream: &str, name: &str) -> boo
     visible_with(ctx, &mut evaluator, kind, upstream, name)
 }
 
-pub fn visible_with(ctx: &CallCtx, evaluator: &mut dyn behavry_core::Evaluate, kind: CallKind, upstream: &str, name: &str) -> bool {
-    let call = ToolCall { method: kind, upstream: upstream.to_string(), tool: name.to_string(), arguments: Value::Null };
-    let input = PolicyInput::new((*ctx.agent).clone(), call, OffsetDateTime::now_utc(), ctx.request_meta(None, true));
-    decide(DecisionId(String::new()), &input, &Guards::default(), evaluator).verdict != Verdict::Deny
+pub fn visible_with(
+    ctx: &CallCtx,
+    evaluator: &mut dyn behavry_core::Evaluate,
+    kind: CallKind,
+    upstream: &str,
+    name: &str,
+) -> bool {
+    let call = ToolCall {
+        method: kind,
+        upstream: upstream.to_string(),
+        tool: name.to_string(),
+        arguments: Value::Null,
+    };
+    let input = PolicyInput::new(
+        (*ctx.agent).clone(),
+        call,
+        OffsetDateTime::now_utc(),
+        ctx.request_meta(None, true),
+    );
+    decide(
+        DecisionId(String::new()),
+        &input,
+        &Guards::default(),
+        evaluator,
+    )
+    .verdict
+        != Verdict::Deny
 }

@@ -31,4 +31,4 @@ pub use backend::StoreBackend;
 pub use error::StoreError;
 pub use model::{AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval};
 pub use sqlite::SqliteStore;
-pub use store::Store;
+pub use store::{Durability, Store};

@@ -25,17 +25,34 @@ impl Store {
 
     /// Open the default embedded SQLite store in `data_dir`.
     pub async fn open_dir(data_dir: &Path) -> Result<Store, StoreError> {
-        Ok(Store::from_backend(SqliteStore::open(data_dir).await?))
+        Self::open_dir_durable(data_dir, Durability::default()).await
+    }
+
+    /// `open_dir` with an explicit commit durability.
+    pub async fn open_dir_durable(
+        data_dir: &Path,
+        durability: Durability,
+    ) -> Result<Store, StoreError> {
+        Ok(Store::from_backend(
+            SqliteStore::open_durable(data_dir, durability).await?,
+        ))
     }
 
     /// Open a store from a URL: `sqlite://<path-to-db-file>` (created if
     /// missing). `postgres://` is recognised but not available in this build.
     pub async fn open_url(url: &str) -> Result<Store, StoreError> {
+        Self::open_url_durable(url, Durability::default()).await
+    }
+
+    /// `open_url` with an explicit commit durability.
+    pub async fn open_url_durable(url: &str, durability: Durability) -> Result<Store, StoreError> {
         let scheme = url
             .split_once("://")
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
         match scheme.as_deref() {
-            Some("sqlite") => Ok(Store::from_backend(SqliteStore::open_url(url).await?)),
+            Some("sqlite") => Ok(Store::from_backend(
+                SqliteStore::open_url_durable(url, durability).await?,
+            )),
             Some("postgres") | Some("postgresql") => Err(StoreError::Unavailable(
                 "postgresql storage is not available in this build yet; use a sqlite:// url"
                     .to_string(),
@@ -66,4 +83,18 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Store")
     }
+}
+
+/// When a committed write (above all a trace append) counts as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit is synced to disk before it is acknowledged
+    /// (`synchronous=FULL`): a recorded decision survives a power loss.
+    #[default]
+    Fsync,
+    /// Commits are acknowledged once written to the operating system
+    /// (`synchronous=NORMAL` in WAL mode): a recorded decision survives a
+    /// crash of the gateway process, but the latest commits can be lost if the
+    /// machine itself loses power. Lower latency per call.
+    OsBuffered,
 }

@@ -33,7 +33,18 @@ const MAX_STDERR_LINE_BYTES: usize = 8 * 1024;
 /// The only variables a child inherits from the gateway's environment; the
 /// rest (which may hold the gateway's own secrets, or other upstreams') must
 /// be passed explicitly through the upstream's `env`.
-pub const INHERITED_ENV: [&str; 10] = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT"];
+pub const INHERITED_ENV: [&str; 10] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "SYSTEMROOT",
+];
 /// How long `close` waits for the child to exit after closing stdin.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
@@ -69,7 +80,11 @@ impl StdioTransport {
         command
             .args(spec.args)
             .env_clear()
-            .envs(INHERITED_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (k, v))))
+            .envs(
+                INHERITED_ENV
+                    .iter()
+                    .filter_map(|k| std::env::var_os(k).map(|v| (k, v))),
+            )
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -190,11 +190,28 @@ for line in sys.stdin:
         request_timeout: std::time::Duration::from_secs(10),
         connect_timeout: std::time::Duration::from_secs(10),
     };
-    let init = behavry_upstream::ClientInit::new(serde_json::json!({}), serde_json::json!({"name": "t", "version": "1"}));
-    let conn = behavry_upstream::UpstreamConnection::connect(&spec, &init).await.unwrap();
-    let env = conn.request("env/dump", None, None, behavry_upstream::CancellationToken::new()).await.unwrap().unwrap();
+    let init = behavry_upstream::ClientInit::new(
+        serde_json::json!({}),
+        serde_json::json!({"name": "t", "version": "1"}),
+    );
+    let conn = behavry_upstream::UpstreamConnection::connect(&spec, &init)
+        .await
+        .unwrap();
+    let env = conn
+        .request(
+            "env/dump",
+            None,
+            None,
+            behavry_upstream::CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(env["BEHAVRY_TEST_CONFIGURED"], "given");
-    assert!(env.get("BEHAVRY_TEST_GATEWAY_SECRET").is_none(), "gateway env leaked: {env}");
+    assert!(
+        env.get("BEHAVRY_TEST_GATEWAY_SECRET").is_none(),
+        "gateway env leaked: {env}"
+    );
     assert!(env.get("PATH").is_some());
     conn.close().await;
 }

@@ -33,22 +33,55 @@ pub async fn run(ctx: &super::Context, cmd: ApprovalsCommand) -> anyhow::Result<
     match cmd {
         ApprovalsCommand::List { status } => {
             let out = admin.get(&format!("/v1/approvals?status={status}")).await?;
-            println!("{:<38} {:<9} {:<18} {}", "ID", "STATUS", "AGENT", "CALL");
-            for a in out.get("approvals").and_then(Value::as_array).into_iter().flatten() {
-                println!("{:<38} {:<9} {:<18} {}.{}", s(a, "id"), s(a, "status"), s(a, "agent_name"), s(a, "upstream"), s(a, "tool"));
+            println!("{:<38} {:<9} {:<18} CALL", "ID", "STATUS", "AGENT");
+            for a in out
+                .get("approvals")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                println!(
+                    "{:<38} {:<9} {:<18} {}.{}",
+                    s(a, "id"),
+                    s(a, "status"),
+                    s(a, "agent_name"),
+                    s(a, "upstream"),
+                    s(a, "tool")
+                );
             }
         }
         ApprovalsCommand::Show { id } => {
             let out = admin.get(&format!("/v1/approvals/{id}")).await?;
-            println!("{}", serde_json::to_string_pretty(out.get("approval").unwrap_or(&out))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(out.get("approval").unwrap_or(&out))?
+            );
         }
         ApprovalsCommand::Approve { id, reason } => {
-            let out = admin.post(&format!("/v1/approvals/{id}/approve"), json!({"reason": reason})).await?;
-            println!("approval {} is {}", id, s(out.get("approval").unwrap_or(&out), "status"));
+            let out = admin
+                .post(
+                    &format!("/v1/approvals/{id}/approve"),
+                    json!({"reason": reason}),
+                )
+                .await?;
+            println!(
+                "approval {} is {}",
+                id,
+                s(out.get("approval").unwrap_or(&out), "status")
+            );
         }
         ApprovalsCommand::Deny { id, reason } => {
-            let out = admin.post(&format!("/v1/approvals/{id}/deny"), json!({"reason": reason})).await?;
-            println!("approval {} is {}", id, s(out.get("approval").unwrap_or(&out), "status"));
+            let out = admin
+                .post(
+                    &format!("/v1/approvals/{id}/deny"),
+                    json!({"reason": reason}),
+                )
+                .await?;
+            println!(
+                "approval {} is {}",
+                id,
+                s(out.get("approval").unwrap_or(&out), "status")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -15,12 +15,19 @@ pub struct DemoArgs {
     demo_config: PathBuf,
 }
 
-const DEMO_AGENTS: [(&str, &str); 3] = [("analyst-demo", "analyst"), ("writer-demo", "writer"), ("admin-demo", "admin")];
+const DEMO_AGENTS: [(&str, &str); 3] = [
+    ("analyst-demo", "analyst"),
+    ("writer-demo", "writer"),
+    ("admin-demo", "admin"),
+];
 
 pub async fn run(ctx: &super::Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let path = ctx.config.clone().unwrap_or(args.demo_config);
     let config = behavry_config::load(&path).with_context(|| {
-        format!("cannot load the demo configuration {} (run from the repository root)", path.display())
+        format!(
+            "cannot load the demo configuration {} (run from the repository root)",
+            path.display()
+        )
     })?;
     let mcp = format!("http://{}/mcp", config.server.listen);
     let admin = format!("http://{}", config.admin.listen);
@@ -30,12 +37,22 @@ pub async fn run(ctx: &super::Context, args: DemoArgs) -> anyhow::Result<ExitCod
         let (credential, hash) = behavry_gateway::mint_credential();
         let created = running
             .store
-            .create_agent(NewAgent { name: name.into(), role: role.into(), labels: Default::default(), owner: Some("demo".into()), credential_hash: hash.clone() })
+            .create_agent(NewAgent {
+                name: name.into(),
+                role: role.into(),
+                labels: Default::default(),
+                owner: Some("demo".into()),
+                credential_hash: hash.clone(),
+            })
             .await;
         match created {
             Ok(_) => {}
             Err(StoreError::Conflict(_)) => {
-                running.store.rotate_credential(name, &hash).await.with_context(|| format!("cannot rotate demo agent {name}"))?;
+                running
+                    .store
+                    .rotate_credential(name, &hash)
+                    .await
+                    .with_context(|| format!("cannot rotate demo agent {name}"))?;
             }
             Err(e) => return Err(e).context("cannot create demo agents"),
         }
@@ -45,7 +62,10 @@ pub async fn run(ctx: &super::Context, args: DemoArgs) -> anyhow::Result<ExitCod
     let token_file = running.data_dir.join(behavry_control::ADMIN_TOKEN_FILE);
     println!("\nBehavry demo is running.\n");
     println!("  MCP endpoint:  {mcp}   (one upstream alone: {mcp}/database)");
-    println!("  Admin API:     {admin}   (token in {})", token_file.display());
+    println!(
+        "  Admin API:     {admin}   (token in {})",
+        token_file.display()
+    );
     println!("\nDemo agents (credentials are new at every start):");
     for (name, role, credential) in &credentials {
         println!("  {name:<13} role {role:<8} Authorization: Bearer {credential}");

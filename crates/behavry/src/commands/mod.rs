@@ -24,7 +24,11 @@ pub const DEFAULT_CONFIG: &str = "behavry.toml";
 impl Context {
     /// The config file named with --config, or ./behavry.toml when present.
     pub fn config_path(&self) -> Option<PathBuf> {
-        self.config.clone().or_else(|| Path::new(DEFAULT_CONFIG).exists().then(|| PathBuf::from(DEFAULT_CONFIG)))
+        self.config.clone().or_else(|| {
+            Path::new(DEFAULT_CONFIG)
+                .exists()
+                .then(|| PathBuf::from(DEFAULT_CONFIG))
+        })
     }
 
     /// Load the configuration; without a file, the defaults.
@@ -49,7 +53,9 @@ impl Context {
         let token = match &self.admin_token {
             Some(t) => t.clone(),
             None => {
-                let data_dir = config.map(|c| c.server.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+                let data_dir = config
+                    .map(|c| c.server.data_dir)
+                    .unwrap_or_else(|| PathBuf::from("data"));
                 let path = data_dir.join(behavry_control::ADMIN_TOKEN_FILE);
                 std::fs::read_to_string(&path)
                     .with_context(|| format!("no admin token: pass --admin-token, set BEHAVRY_ADMIN_TOKEN or make {} readable", path.display()))?

@@ -34,15 +34,21 @@ pub fn run(ctx: &super::Context, cmd: PolicyCommand) -> anyhow::Result<ExitCode>
             } else {
                 println!("{report}");
             }
-            Ok(if report.all_passed() && report.total() > 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.all_passed() && report.total() > 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         PolicyCommand::Eval { input, dir } => {
             let dir = match dir {
                 Some(d) => d,
                 None => ctx.load_config()?.policy.dir,
             };
-            let text = std::fs::read_to_string(&input).with_context(|| format!("cannot read {}", input.display()))?;
-            let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", input.display()))?;
+            let text = std::fs::read_to_string(&input)
+                .with_context(|| format!("cannot read {}", input.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", input.display()))?;
             let set = behavry_policy::PolicySet::load_dir(&dir)?;
             match set.evaluate_json(&value) {
                 Ok(verdict) => {
@@ -50,7 +56,10 @@ pub fn run(ctx: &super::Context, cmd: PolicyCommand) -> anyhow::Result<ExitCode>
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    println!("{}", serde_json::json!({"result": "deny", "reasons": [format!("fail closed: {e}")]}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"result": "deny", "reasons": [format!("fail closed: {e}")]})
+                    );
                     Ok(ExitCode::FAILURE)
                 }
             }

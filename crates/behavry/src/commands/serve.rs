@@ -6,7 +6,7 @@ use behavry_config::{Config, UpstreamTransportConfig};
 use behavry_control::{ensure_admin_token, ControlState};
 use behavry_gateway::{Gateway, GatewaySettings, Upstreams};
 use behavry_policy::{PolicyHandle, PolicySet, PolicyWatcher};
-use behavry_store::Store;
+use behavry_store::{Durability, Store};
 use behavry_upstream::{UpstreamSpec, UpstreamTransport};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,18 +43,31 @@ impl Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let data_dir = config.server.data_dir.clone();
     create_private_dir(&data_dir)?;
+    let durability = if config.trace.fsync {
+        Durability::Fsync
+    } else {
+        Durability::OsBuffered
+    };
     let store = match &config.storage.url {
-        Some(url) => Store::open_url(url).await,
-        None => Store::open_dir(&data_dir).await,
+        Some(url) => Store::open_url_durable(url, durability).await,
+        None => Store::open_dir_durable(&data_dir, durability).await,
     }
     .context("cannot open the store")?;
 
     let set = PolicySet::load_dir_with_limit(&config.policy.dir, config.policy.eval_timeout)
-        .with_context(|| format!("cannot load the policy set in {}", config.policy.dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot load the policy set in {}",
+                config.policy.dir.display()
+            )
+        })?;
     tracing::info!(revision = %set.revision(), tests = set.test_report().total(), dir = %config.policy.dir.display(), "policy set loaded");
     let policy = PolicyHandle::new(set);
     let watcher = if config.policy.watch {
-        Some(PolicyWatcher::spawn(&config.policy.dir, policy.clone()).context("cannot watch the policy directory")?)
+        Some(
+            PolicyWatcher::spawn(&config.policy.dir, policy.clone())
+                .context("cannot watch the policy directory")?,
+        )
     } else {
         None
     };
@@ -67,15 +80,29 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         max_body_bytes: config.server.max_body_bytes,
         session_idle: config.server.session_idle,
     };
-    let gateway = Gateway::new(settings, policy, store.clone(), Upstreams::new(specs, legacy_only));
-    let agents = gateway.reload_agents().await.context("cannot load agents")?;
+    let gateway = Gateway::new(
+        settings,
+        policy,
+        store.clone(),
+        Upstreams::new(specs, legacy_only),
+    );
+    let agents = gateway
+        .reload_agents()
+        .await
+        .context("cannot load agents")?;
     gateway.spawn_session_reaper();
 
-    let (admin_token, minted) = ensure_admin_token(&store, &data_dir).await.context("cannot set up the admin token")?;
+    let (admin_token, minted) = ensure_admin_token(&store, &data_dir)
+        .await
+        .context("cannot set up the admin token")?;
     if let Some(path) = minted {
         tracing::info!(path = %path.display(), "admin token created (first run); it is shown nowhere else");
     }
-    let control = Arc::new(ControlState { gateway: gateway.clone(), admin_token, policy_dir: config.policy.dir.clone() });
+    let control = Arc::new(ControlState {
+        gateway: gateway.clone(),
+        admin_token,
+        policy_dir: config.policy.dir.clone(),
+    });
 
     let mcp_listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -96,17 +123,30 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let mut servers = tokio::task::JoinSet::new();
     let mcp_router = behavry_gateway::router(gateway.clone());
     servers.spawn(async move {
-        axum::serve(mcp_listener, mcp_router).with_graceful_shutdown(shutdown_signal()).await.context("gateway listener failed")
+        axum::serve(mcp_listener, mcp_router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("gateway listener failed")
     });
     let admin_router = behavry_control::router(control);
     servers.spawn(async move {
-        axum::serve(admin_listener, admin_router).with_graceful_shutdown(shutdown_signal()).await.context("admin listener failed")
+        axum::serve(admin_listener, admin_router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("admin listener failed")
     });
-    Ok(Running { gateway, store, data_dir, servers, _watcher: watcher })
+    Ok(Running {
+        gateway,
+        store,
+        data_dir,
+        servers,
+        _watcher: watcher,
+    })
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -124,21 +164,36 @@ fn upstream_specs(config: &Config) -> anyhow::Result<(Vec<UpstreamSpec>, Vec<Str
     let mut legacy_only = Vec::new();
     for up in &config.upstreams {
         let transport = match &up.transport {
-            UpstreamTransportConfig::Stdio { command, args, env, cwd } => {
+            UpstreamTransportConfig::Stdio {
+                command,
+                args,
+                env,
+                cwd,
+            } => {
                 let mut resolved = Vec::new();
                 for (k, v) in env {
-                    let value = behavry_config::resolve_secret(v, lookup).with_context(|| format!("upstream `{}` env {k}", up.name))?;
+                    let value = behavry_config::resolve_secret(v, lookup)
+                        .with_context(|| format!("upstream `{}` env {k}", up.name))?;
                     resolved.push((k.clone(), value));
                 }
-                UpstreamTransport::Stdio { command: resolve_command(command), args: args.clone(), env: resolved, cwd: cwd.clone() }
+                UpstreamTransport::Stdio {
+                    command: resolve_command(command),
+                    args: args.clone(),
+                    env: resolved,
+                    cwd: cwd.clone(),
+                }
             }
             UpstreamTransportConfig::Http { url, headers } => {
                 let mut resolved = Vec::new();
                 for (k, v) in headers {
-                    let value = behavry_config::resolve_secret(v, lookup).with_context(|| format!("upstream `{}` header {k}", up.name))?;
+                    let value = behavry_config::resolve_secret(v, lookup)
+                        .with_context(|| format!("upstream `{}` header {k}", up.name))?;
                     resolved.push((k.clone(), value));
                 }
-                UpstreamTransport::Http { url: url.clone(), headers: resolved }
+                UpstreamTransport::Http {
+                    url: url.clone(),
+                    headers: resolved,
+                }
             }
         };
         if up.protocol == "legacy" {
@@ -163,7 +218,9 @@ fn resolve_command(command: &str) -> String {
     if command.contains('/') {
         return command.to_string();
     }
-    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(command)));
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(command)));
     match beside {
         Some(path) if path.is_file() => path.display().to_string(),
         _ => command.to_string(),

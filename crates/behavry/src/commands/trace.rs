@@ -23,7 +23,10 @@ pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<Exit
     match cmd {
         TraceCommand::Tail { limit, follow } => {
             let mut last = print_events(&admin.get(&format!("/v1/trace?limit={limit}")).await?)?;
-            while follow {
+            if !follow {
+                return Ok(ExitCode::SUCCESS);
+            }
+            loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let path = match last {
                     Some(seq) => format!("/v1/trace?after={seq}&limit=500"),
@@ -44,7 +47,12 @@ pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<Exit
 
 fn print_events(out: &Value) -> anyhow::Result<Option<u64>> {
     let mut last = None;
-    for e in out.get("events").and_then(Value::as_array).into_iter().flatten() {
+    for e in out
+        .get("events")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         println!("{}", serde_json::to_string(e)?);
         last = e.get("seq").and_then(Value::as_u64).or(last);
     }

@@ -2,6 +2,7 @@
 //! settings, migrations, and the trace writer's dedicated connection.
 
 use super::{trace_writer::TraceWriter, SqliteStore, DB_FILE_NAME};
+use crate::Durability;
 use crate::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Connection;
@@ -17,17 +18,33 @@ impl SqliteStore {
     /// Open (creating if missing) `behavry.db` in `data_dir`, creating the
     /// directory with mode 0700 if it does not exist, and run migrations.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_durable(data_dir, Durability::default()).await
+    }
+
+    /// `open` with an explicit commit durability (see [`Durability`]).
+    pub async fn open_durable(
+        data_dir: &Path,
+        durability: Durability,
+    ) -> Result<SqliteStore, StoreError> {
         create_private_dir(data_dir)?;
         let db_path = data_dir.join(DB_FILE_NAME);
         create_private_file(&db_path)?;
         let options = SqliteConnectOptions::new().filename(&db_path);
-        Self::open_with(options).await
+        Self::open_with(options, durability).await
     }
 
     /// Open from a `sqlite://<path>` URL (query options such as `?mode=`
     /// are honoured). In-memory databases are refused: the trace must be
     /// durable.
     pub async fn open_url(url: &str) -> Result<SqliteStore, StoreError> {
+        Self::open_url_durable(url, Durability::default()).await
+    }
+
+    /// `open_url` with an explicit commit durability.
+    pub async fn open_url_durable(
+        url: &str,
+        durability: Durability,
+    ) -> Result<SqliteStore, StoreError> {
         let rest = url.strip_prefix("sqlite://").ok_or_else(|| {
             StoreError::Invalid("sqlite store url must start with sqlite://".to_string())
         })?;
@@ -46,14 +63,21 @@ impl SqliteStore {
         }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Invalid(format!("sqlite store url is not valid: {e}")))?;
-        Self::open_with(options).await
+        Self::open_with(options, durability).await
     }
 
-    async fn open_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+    async fn open_with(
+        options: SqliteConnectOptions,
+        durability: Durability,
+    ) -> Result<SqliteStore, StoreError> {
+        let synchronous = match durability {
+            Durability::Fsync => SqliteSynchronous::Full,
+            Durability::OsBuffered => SqliteSynchronous::Normal,
+        };
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
