@@ -47,9 +47,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
     let direct = mcp::Session::open(&http, &topology.direct_url, None).await?;
-    let gateway = mcp::Session::open(&http, &topology.gateway_url, Some(&topology.credential)).await?;
+    let gateway =
+        mcp::Session::open(&http, &topology.gateway_url, Some(&topology.credential)).await?;
     let direct_call = mcp::tools_call("list_tables");
     let gateway_call = mcp::tools_call("database.list_tables");
 
@@ -61,7 +64,11 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
     let mut gateway_lat = Vec::with_capacity(args.requests);
     for i in 0..args.requests {
         // Alternate which path goes first so neither always runs on a warmer cache.
-        let order = if i % 2 == 0 { [false, true] } else { [true, false] };
+        let order = if i % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
         for through_gateway in order {
             let started = Instant::now();
             if through_gateway {
@@ -75,7 +82,10 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
     }
     let d = stats::Summary::of(&mut direct_lat);
     let g = stats::Summary::of(&mut gateway_lat);
-    println!("latency, {} interleaved sequential pairs (tools/call database.list_tables, keep-alive):", args.requests);
+    println!(
+        "latency, {} interleaved sequential pairs (tools/call database.list_tables, keep-alive):",
+        args.requests
+    );
     println!("| path | p50 ms | p90 ms | p99 ms | mean ms |");
     println!("|---|---|---|---|---|");
     println!("{}", d.row("direct"));
@@ -89,11 +99,29 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
     );
 
     let window = Duration::from_secs(args.seconds);
-    let direct_rps = throughput(&http, &topology.direct_url, None, "list_tables", args.concurrency, window).await?;
-    let gateway_rps =
-        throughput(&http, &topology.gateway_url, Some(&topology.credential), "database.list_tables", args.concurrency, window).await?;
+    let direct_rps = throughput(
+        &http,
+        &topology.direct_url,
+        None,
+        "list_tables",
+        args.concurrency,
+        window,
+    )
+    .await?;
+    let gateway_rps = throughput(
+        &http,
+        &topology.gateway_url,
+        Some(&topology.credential),
+        "database.list_tables",
+        args.concurrency,
+        window,
+    )
+    .await?;
     println!();
-    println!("throughput, {} concurrent clients, {} s each:", args.concurrency, args.seconds);
+    println!(
+        "throughput, {} concurrent clients, {} s each:",
+        args.concurrency, args.seconds
+    );
     println!("| path | calls/s |");
     println!("|---|---|");
     println!("| direct | {direct_rps:.0} |");

@@ -18,10 +18,17 @@ pub fn tools_call(name: &str) -> Value {
 }
 
 impl Session {
-    pub async fn open(http: &reqwest::Client, url: &str, credential: Option<&str>) -> anyhow::Result<Self> {
+    pub async fn open(
+        http: &reqwest::Client,
+        url: &str,
+        credential: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "behavry-loadgen", "version": "1"}}});
-        let response = request(http, url, credential, None).json(&init).send().await?;
+        let response = request(http, url, credential, None)
+            .json(&init)
+            .send()
+            .await?;
         let session_id = response
             .headers()
             .get("mcp-session-id")
@@ -30,9 +37,23 @@ impl Session {
             .to_string();
         let body = response.text().await?;
         last_message(&body)?;
-        let session = Session { http: http.clone(), url: url.to_string(), credential: credential.map(str::to_string), session_id, next_id: AtomicU64::new(1) };
+        let session = Session {
+            http: http.clone(),
+            url: url.to_string(),
+            credential: credential.map(str::to_string),
+            session_id,
+            next_id: AtomicU64::new(1),
+        };
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        request(&session.http, &session.url, session.credential.as_deref(), Some(&session.session_id)).json(&initialized).send().await?;
+        request(
+            &session.http,
+            &session.url,
+            session.credential.as_deref(),
+            Some(&session.session_id),
+        )
+        .json(&initialized)
+        .send()
+        .await?;
         Ok(session)
     }
 
@@ -40,17 +61,32 @@ impl Session {
     pub async fn call(&self, params: &Value) -> anyhow::Result<()> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
-        let response = request(&self.http, &self.url, self.credential.as_deref(), Some(&self.session_id)).json(&body).send().await?;
+        let response = request(
+            &self.http,
+            &self.url,
+            self.credential.as_deref(),
+            Some(&self.session_id),
+        )
+        .json(&body)
+        .send()
+        .await?;
         let text = response.text().await?;
         let message = last_message(&text)?;
-        if message.get("error").is_some() || message.pointer("/result/isError").and_then(Value::as_bool) == Some(true) {
+        if message.get("error").is_some()
+            || message.pointer("/result/isError").and_then(Value::as_bool) == Some(true)
+        {
             bail!("call failed: {message}");
         }
         Ok(())
     }
 }
 
-fn request(http: &reqwest::Client, url: &str, credential: Option<&str>, session: Option<&str>) -> reqwest::RequestBuilder {
+fn request(
+    http: &reqwest::Client,
+    url: &str,
+    credential: Option<&str>,
+    session: Option<&str>,
+) -> reqwest::RequestBuilder {
     let mut builder = http
         .post(url)
         .header("accept", "application/json, text/event-stream")

@@ -20,12 +20,27 @@ impl Summary {
             samples.get(rank - 1).copied().unwrap_or_default()
         };
         let total: Duration = samples.iter().sum();
-        let mean = if samples.is_empty() { Duration::ZERO } else { total / samples.len() as u32 };
-        Summary { p50: pick(0.50), p90: pick(0.90), p99: pick(0.99), mean }
+        let mean = if samples.is_empty() {
+            Duration::ZERO
+        } else {
+            total / samples.len() as u32
+        };
+        Summary {
+            p50: pick(0.50),
+            p90: pick(0.90),
+            p99: pick(0.99),
+            mean,
+        }
     }
 
     pub fn row(&self, name: &str) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        format!("| {name} | {:.3} | {:.3} | {:.3} | {:.3} |", ms(self.p50), ms(self.p90), ms(self.p99), ms(self.mean))
+        format!(
+            "| {name} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            ms(self.p50),
+            ms(self.p90),
+            ms(self.p99),
+            ms(self.mean)
+        )
     }
 }

@@ -25,24 +25,37 @@ impl Drop for TempDir {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Topology {
     pub async fn start(bin_dir: Option<PathBuf>, policy_dir: &Path) -> anyhow::Result<Self> {
         let bin_dir = match bin_dir {
             Some(d) => d,
-            None => std::env::current_exe()?.parent().map(Path::to_path_buf).ok_or_else(|| anyhow!("no binary directory"))?,
+            None => std::env::current_exe()?
+                .parent()
+                .map(Path::to_path_buf)
+                .ok_or_else(|| anyhow!("no binary directory"))?,
         };
-        let dir = TempDir(std::env::temp_dir().join(format!("behavry-loadgen-{}", std::process::id())));
+        let dir =
+            TempDir(std::env::temp_dir().join(format!("behavry-loadgen-{}", std::process::id())));
         std::fs::create_dir_all(&dir.0)?;
-        let policy_dir = std::fs::canonicalize(policy_dir).with_context(|| format!("policy dir {}", policy_dir.display()))?;
+        let policy_dir = std::fs::canonicalize(policy_dir)
+            .with_context(|| format!("policy dir {}", policy_dir.display()))?;
         let (upstream_port, mcp_port, admin_port) = (free_port()?, free_port()?, free_port()?);
 
         let mut children = Vec::new();
         children.push(
             Command::new(bin_dir.join("behavry-demo-server"))
-                .args(["--profile", "database", "--http", &format!("127.0.0.1:{upstream_port}"), "--data-dir"])
+                .args([
+                    "--profile",
+                    "database",
+                    "--http",
+                    &format!("127.0.0.1:{upstream_port}"),
+                    "--data-dir",
+                ])
                 .arg(dir.0.join("upstream"))
                 .stdout(Stdio::null())
                 .kill_on_drop(true)
@@ -71,8 +84,12 @@ impl Topology {
         let http = reqwest::Client::new();
         let admin = format!("http://127.0.0.1:{admin_port}");
         wait_ready(&http, &format!("{admin}/readyz")).await?;
-        wait_ready(&http, &format!("http://127.0.0.1:{upstream_port}/mcp")).await.ok();
-        let token = std::fs::read_to_string(dir.0.join("gateway").join("admin.token"))?.trim().to_string();
+        wait_ready(&http, &format!("http://127.0.0.1:{upstream_port}/mcp"))
+            .await
+            .ok();
+        let token = std::fs::read_to_string(dir.0.join("gateway").join("admin.token"))?
+            .trim()
+            .to_string();
         let created: Value = http
             .post(format!("{admin}/v1/agents"))
             .bearer_auth(&token)
@@ -81,7 +98,11 @@ impl Topology {
             .await?
             .json()
             .await?;
-        let credential = created.get("credential").and_then(Value::as_str).ok_or_else(|| anyhow!("agent not created: {created}"))?.to_string();
+        let credential = created
+            .get("credential")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("agent not created: {created}"))?
+            .to_string();
         Ok(Topology {
             direct_url: format!("http://127.0.0.1:{upstream_port}/mcp"),
             gateway_url: format!("http://127.0.0.1:{mcp_port}/mcp"),
