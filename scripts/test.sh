@@ -13,6 +13,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "test dependencies"
 bash scripts/setup-test-deps.sh
 
+step "cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 step "cargo build --workspace --bins"
 cargo build --workspace --bins
 
