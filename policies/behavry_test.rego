@@ -191,11 +191,36 @@ test_deny_reasons_are_all_collected if {
 	count(d.reasons) == 2
 }
 
-test_glob_patterns_in_roles if {
-	roles := {"reporter": ["reports.export_*", "files.{read,list}"]}
+test_role_patterns_are_exact_upstream_wildcard_or_star if {
+	roles := {"reporter": ["reports.*", "files.read"], "root": ["*"], "partial": ["files.re*"]}
 	decide("reporter", "reports", "export_csv", {}).result == "allow" with data.behavry_config.roles as roles
-	decide("reporter", "files", "list", {}).result == "allow" with data.behavry_config.roles as roles
-	decide("reporter", "files", "write", {"path": "a"}).result == "deny" with data.behavry_config.roles as roles
+	decide("reporter", "files", "read", {}).result == "allow" with data.behavry_config.roles as roles
+	decide("reporter", "files", "list", {}).result == "deny" with data.behavry_config.roles as roles
+	decide("reporter", "reportsx", "y", {}).result == "deny" with data.behavry_config.roles as roles
+	decide("root", "any", "thing", {}).result == "allow" with data.behavry_config.roles as roles
+	decide("partial", "files", "read", {}).result == "deny" with data.behavry_config.roles as roles
+}
+
+# Every configured pattern must use the supported forms; anything else
+# would silently never match.
+supported_pattern(p) if p == "*"
+
+supported_pattern(p) if {
+	endswith(p, ".*")
+	not contains(trim_suffix(p, ".*"), "*")
+}
+
+supported_pattern(p) if {
+	not contains(p, "*")
+	contains(p, ".")
+}
+
+test_configured_patterns_are_supported if {
+	cfg := data.behavry_config
+	lists := array.concat(array.concat(cfg.write_tools, cfg.intercept_tools), [p | some role, patterns in cfg.roles; some p in patterns])
+	every p in lists {
+		supported_pattern(p)
+	}
 }
 
 # ---------------------------------------------------------------- listing

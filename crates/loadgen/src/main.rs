@@ -35,12 +35,16 @@ struct Args {
     /// Policy directory for the gateway.
     #[arg(long, default_value = "policies")]
     policy_dir: std::path::PathBuf,
+    /// The gateway's trace durability: fsync or os-buffered.
+    #[arg(long, default_value = "fsync")]
+    durability: String,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let topology = topology::Topology::start(args.bin_dir.clone(), &args.policy_dir).await?;
+    let topology =
+        topology::Topology::start(args.bin_dir.clone(), &args.policy_dir, &args.durability).await?;
     let result = run(&args, &topology).await;
     topology.stop().await;
     result

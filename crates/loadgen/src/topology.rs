@@ -31,7 +31,11 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl Topology {
-    pub async fn start(bin_dir: Option<PathBuf>, policy_dir: &Path) -> anyhow::Result<Self> {
+    pub async fn start(
+        bin_dir: Option<PathBuf>,
+        policy_dir: &Path,
+        durability: &str,
+    ) -> anyhow::Result<Self> {
         let bin_dir = match bin_dir {
             Some(d) => d,
             None => std::env::current_exe()?
@@ -64,7 +68,7 @@ impl Topology {
         );
         let config = format!(
             "[server]\nlisten = \"127.0.0.1:{mcp_port}\"\ndata_dir = \"{}\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
-             [policy]\ndir = \"{}\"\nwatch = false\n[[upstreams]]\nname = \"database\"\nurl = \"http://127.0.0.1:{upstream_port}/mcp\"\nprotocol = \"legacy\"\n",
+             [policy]\ndir = \"{}\"\nwatch = false\n[trace]\ndurability = \"{durability}\"\n[[upstreams]]\nname = \"database\"\nurl = \"http://127.0.0.1:{upstream_port}/mcp\"\nprotocol = \"legacy\"\n",
             dir.0.join("gateway").display(),
             policy_dir.display()
         );

@@ -3,7 +3,7 @@
 //!
 //! Fail-closed mapping (the caller denies on every error):
 //! - undefined decision → `EvalError::Undefined`
-//! - time limit exceeded → `EvalError::Timeout`
+//! - time limit exceeded twice in a row → `EvalError::Timeout`
 //! - anything not exactly `{result, reasons}` → `EvalError::Malformed`
 //! - any other evaluation error → `EvalError::Failed`
 

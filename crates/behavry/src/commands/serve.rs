@@ -2,6 +2,7 @@
 //! gateway listener and the admin listener, and run until Ctrl-C / SIGTERM.
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use behavry_config::{Config, UpstreamTransportConfig};
 use behavry_control::{ensure_admin_token, ControlState};
 use behavry_gateway::{Gateway, GatewaySettings, Upstreams};
@@ -120,6 +121,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         "behavry is serving"
     );
 
+    // Responses are written in several small pieces (SSE events); without
+    // TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms per call.
+    let mcp_listener = mcp_listener.tap_io(set_nodelay);
+    let admin_listener = admin_listener.tap_io(set_nodelay);
     let mut servers = tokio::task::JoinSet::new();
     let mcp_router = behavry_gateway::router(gateway.clone());
     servers.spawn(async move {
@@ -142,6 +147,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         servers,
         _watcher: watcher,
     })
+}
+
+fn set_nodelay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::warn!(error = %e, "could not set TCP_NODELAY");
+    }
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
