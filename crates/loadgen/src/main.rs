@@ -87,8 +87,8 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
     let d = stats::Summary::of(&mut direct_lat);
     let g = stats::Summary::of(&mut gateway_lat);
     println!(
-        "latency, {} interleaved sequential pairs (tools/call database.list_tables, keep-alive):",
-        args.requests
+        "latency, {} interleaved sequential pairs (tools/call database.list_tables, keep-alive, trace durability {}):",
+        args.requests, args.durability
     );
     println!("| path | p50 ms | p90 ms | p99 ms | mean ms |");
     println!("|---|---|---|---|---|");

@@ -82,6 +82,13 @@ pub trait StoreBackend: Send + Sync {
     /// committed. An error means the event may not be recorded and the
     /// caller must fail closed.
     async fn append_trace(&self, event: &TraceEvent) -> Result<u64, StoreError>;
+    /// Append an event that nothing waits on (a call's outcome): it is queued
+    /// and committed together with the next durable append, or on its own
+    /// after a short delay. `Ok` means queued, not committed; a failed commit
+    /// is logged by the backend. Decisions must use `append_trace`.
+    async fn append_trace_deferred(&self, event: &TraceEvent) -> Result<(), StoreError> {
+        self.append_trace(event).await.map(|_| ())
+    }
     /// Events in ascending sequence order: those after `after_seq` (at most
     /// `limit`), or with `None` the last `limit` events.
     async fn tail_trace(

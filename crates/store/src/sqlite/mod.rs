@@ -132,6 +132,10 @@ impl StoreBackend for SqliteStore {
         self.trace.append(event).await
     }
 
+    async fn append_trace_deferred(&self, event: &TraceEvent) -> Result<(), StoreError> {
+        self.trace.append_deferred(event).await
+    }
+
     async fn tail_trace(
         &self,
         after_seq: Option<u64>,

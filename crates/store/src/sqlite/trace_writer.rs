@@ -20,6 +20,13 @@
 //! Under load the cost of one fsync is shared by every call in the batch, so
 //! throughput grows with concurrency while each call still waits for its own
 //! durable commit.
+//!
+//! Deferred appends (a call's outcome, which no caller waits on) do not
+//! start a commit of their own at once: a batch holding only deferred events
+//! waits up to [`DEFER_WINDOW`] for a durable append to share its commit.
+//! So a sequence of calls costs one commit per call, not two; an outcome can
+//! be lost only if the process stops within that window (its decision, which
+//! was committed before the call was forwarded, cannot).
 
 use crate::timestamp::to_nanos;
 use crate::StoreError;
@@ -31,6 +38,8 @@ use tokio::sync::{mpsc, oneshot};
 pub const MAX_BATCH: usize = 512;
 /// Appends that may wait for the writer before callers are back-pressured.
 pub const QUEUE_CAPACITY: usize = 4096;
+/// Longest time a batch of deferred appends waits for a durable one.
+pub const DEFER_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One encoded event waiting to be written.
 struct PendingAppend {
@@ -38,7 +47,8 @@ struct PendingAppend {
     kind: &'static str,
     time: i64,
     body: String,
-    ack: oneshot::Sender<Result<u64, StoreError>>,
+    /// `None` for deferred appends: nobody waits for the commit.
+    ack: Option<oneshot::Sender<Result<u64, StoreError>>>,
 }
 
 /// Handle to the writer task; the task stops when the handle is dropped.
@@ -58,9 +68,24 @@ impl TraceWriter {
     }
 
     pub(crate) async fn append(&self, event: &TraceEvent) -> Result<u64, StoreError> {
+        let (ack, acked) = oneshot::channel();
+        self.enqueue(event, Some(ack)).await?;
+        acked.await.map_err(|_| {
+            StoreError::Unavailable("trace writer stopped before confirming the write".to_string())
+        })?
+    }
+
+    pub(crate) async fn append_deferred(&self, event: &TraceEvent) -> Result<(), StoreError> {
+        self.enqueue(event, None).await
+    }
+
+    async fn enqueue(
+        &self,
+        event: &TraceEvent,
+        ack: Option<oneshot::Sender<Result<u64, StoreError>>>,
+    ) -> Result<(), StoreError> {
         let body = serde_json::to_string(event)
             .map_err(|e| StoreError::Invalid(format!("trace event could not be encoded: {e}")))?;
-        let (ack, acked) = oneshot::channel();
         let pending = PendingAppend {
             decision_id: event.decision_id.0.clone(),
             kind: kind_name(&event.event),
@@ -71,10 +96,7 @@ impl TraceWriter {
         self.queue
             .send(pending)
             .await
-            .map_err(|_| StoreError::Unavailable("trace writer has stopped".to_string()))?;
-        acked.await.map_err(|_| {
-            StoreError::Unavailable("trace writer stopped before confirming the write".to_string())
-        })?
+            .map_err(|_| StoreError::Unavailable("trace writer has stopped".to_string()))
     }
 }
 
@@ -93,24 +115,45 @@ async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingApp
     // after any failure so a failed batch never leaves a gap or a duplicate.
     let mut next_seq: Option<i64> = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        wait_for_a_durable_append(&mut receiver, &mut batch).await;
         match write_batch(&mut conn, &batch, next_seq).await {
             Ok(first_seq) => {
                 next_seq = first_seq.checked_add(batch.len() as i64);
                 for (seq, pending) in (first_seq..).zip(batch.drain(..)) {
                     // A caller that stopped waiting still had its event written.
-                    let _ = pending.ack.send(to_seq(seq));
+                    if let Some(ack) = pending.ack {
+                        let _ = ack.send(to_seq(seq));
+                    }
                 }
             }
             Err(err) => {
                 next_seq = None;
                 tracing::error!(events = batch.len(), error = %err, "decision trace write failed");
                 for pending in batch.drain(..) {
-                    let _ = pending.ack.send(Err(err.clone()));
+                    if let Some(ack) = pending.ack {
+                        let _ = ack.send(Err(err.clone()));
+                    }
                 }
             }
         }
     }
     let _ = conn.close().await;
+}
+
+/// While `batch` holds only deferred appends, keep collecting for up to
+/// [`DEFER_WINDOW`] so that they share the next durable append's commit.
+async fn wait_for_a_durable_append(
+    receiver: &mut mpsc::Receiver<PendingAppend>,
+    batch: &mut Vec<PendingAppend>,
+) {
+    let deadline = tokio::time::Instant::now() + DEFER_WINDOW;
+    while batch.len() < MAX_BATCH && batch.iter().all(|p| p.ack.is_none()) {
+        let room = MAX_BATCH - batch.len();
+        match tokio::time::timeout_at(deadline, receiver.recv_many(batch, room)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Insert rows from one JSON array parameter: a single statement per batch,
