@@ -33,6 +33,7 @@ pub struct Metrics {
     pub upstream_seconds: Histogram,
     pub auth_failures: Family<ReasonLabels, Counter>,
     pub trace_failures: Counter,
+    pub trace_append_seconds: Histogram,
     pub approvals_pending: Gauge,
     pub sessions: Gauge,
 }
@@ -72,6 +73,12 @@ impl Metrics {
             "Trace writes that failed (the call was denied)",
             trace_failures.clone(),
         );
+        let trace_append_seconds = Histogram::new(exponential_buckets(0.000_01, 2.0, 18));
+        registry.register(
+            "trace_append_duration_seconds",
+            "Time for a decision to be committed to the trace before its call is forwarded",
+            trace_append_seconds.clone(),
+        );
         let approvals_pending = Gauge::default();
         registry.register(
             "approvals_waiting",
@@ -88,6 +95,7 @@ impl Metrics {
             upstream_seconds,
             auth_failures,
             trace_failures,
+            trace_append_seconds,
             approvals_pending,
             sessions,
         }

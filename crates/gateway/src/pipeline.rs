@@ -123,7 +123,13 @@ pub async fn decided_call(
             approval_id: held.as_ref().map(|(a, _): &(String, _)| a.clone()),
         },
     };
-    if let Err(e) = ctx.gw.store.append_trace(&event).await {
+    let append_started = Instant::now();
+    let appended = ctx.gw.store.append_trace(&event).await;
+    ctx.gw
+        .metrics
+        .trace_append_seconds
+        .observe(append_started.elapsed().as_secs_f64());
+    if let Err(e) = appended {
         ctx.gw.metrics.trace_failures.inc();
         tracing::error!(decision = %decision.id, error = %e, "decision trace write failed; denying the call");
         return error_message(

@@ -102,6 +102,8 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
         ms(g.mean) - ms(d.mean)
     );
 
+    print_internal_split(&http, &topology.admin_url).await?;
+
     let window = Duration::from_secs(args.seconds);
     let direct_rps = throughput(
         &http,
@@ -131,6 +133,45 @@ async fn run(args: &Args, topology: &topology::Topology) -> anyhow::Result<()> {
     println!("| direct | {direct_rps:.0} |");
     println!("| through behavry | {gateway_rps:.0} |");
     println!("| ratio | {:.2} |", gateway_rps / direct_rps.max(1.0));
+    Ok(())
+}
+
+/// Mean time inside the gateway per stage, from its own Prometheus
+/// histograms (covers warm-up and the latency phase).
+async fn print_internal_split(http: &reqwest::Client, admin_url: &str) -> anyhow::Result<()> {
+    let text = http
+        .get(format!("{admin_url}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let value = |name: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+    };
+    println!();
+    println!("inside the gateway (mean per call, from its /metrics):");
+    for (stage, metric) in [
+        (
+            "decision (policy + guards)",
+            "behavry_decision_duration_seconds",
+        ),
+        ("trace append", "behavry_trace_append_duration_seconds"),
+        ("upstream round trip", "behavry_upstream_duration_seconds"),
+    ] {
+        if let (Some(sum), Some(count)) = (
+            value(&format!("{metric}_sum")),
+            value(&format!("{metric}_count")),
+        ) {
+            if count > 0.0 {
+                println!(
+                    "- {stage}: {:.3} ms over {count} calls",
+                    sum / count * 1000.0
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub struct Topology {
     pub direct_url: String,
     pub gateway_url: String,
     pub credential: String,
+    pub admin_url: String,
     children: Vec<Child>,
     _dir: TempDir,
 }
@@ -111,6 +112,7 @@ impl Topology {
             direct_url: format!("http://127.0.0.1:{upstream_port}/mcp"),
             gateway_url: format!("http://127.0.0.1:{mcp_port}/mcp"),
             credential,
+            admin_url: admin.clone(),
             children,
             _dir: dir,
         })

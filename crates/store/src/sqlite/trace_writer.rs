@@ -2,8 +2,8 @@
 //!
 //! One task owns a dedicated connection and receives appends over a bounded
 //! channel. Each time it wakes it takes every append queued at that moment
-//! (up to [`MAX_BATCH`]), writes them in ONE `BEGIN IMMEDIATE` transaction
-//! with the next sequence numbers (`MAX(seq)+1 ..`, cached between batches
+//! (up to [`MAX_BATCH`]), writes them with ONE `INSERT` statement (its own
+//! atomic transaction) with the next sequence numbers (`MAX(seq)+1 ..`, cached between batches
 //! and re-read after any failure) and commits; with
 //! `synchronous=FULL` the commit has reached disk when it returns. Only then
 //! is each caller acknowledged with its own sequence number.
@@ -31,7 +31,7 @@
 use crate::timestamp::to_nanos;
 use crate::StoreError;
 use behavry_core::{TraceEvent, TraceEventKind};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most events written in one transaction.
@@ -176,12 +176,14 @@ async fn write_batch(
         .collect();
     let rows = serde_json::to_string(&rows)
         .map_err(|e| StoreError::Invalid(format!("trace events could not be encoded: {e}")))?;
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
+    // One statement, so one round trip to the connection's worker thread:
+    // an INSERT is its own atomic transaction, and this connection is the
+    // trace table's only writer, so the cached next sequence stays valid.
     let first = match cached_next {
         Some(next) => next,
         None => {
             let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(fail)?;
             last.unwrap_or(0)
@@ -192,7 +194,7 @@ async fn write_batch(
     let inserted = sqlx::query(INSERT_BATCH)
         .bind(first)
         .bind(rows)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(fail)?
         .rows_affected();
@@ -202,7 +204,6 @@ async fn write_batch(
             batch.len()
         )));
     }
-    tx.commit().await.map_err(fail)?;
     Ok(first)
 }
 
