@@ -1,6 +1,6 @@
 //! Routing of one client request by method, shared by both protocol eras.
 
-use crate::context::{strip_envelope, CallCtx};
+use crate::context::CallCtx;
 use crate::forward::forward;
 use crate::lists::{aggregate, ListKind};
 use crate::pipeline::decided_call;
@@ -25,11 +25,22 @@ pub async fn dispatch(
     if let Some(kind) = CallKind::from_method(method) {
         return decided(ctx, id, kind, params, wants_sse).await;
     }
+    let reply = routed(ctx, id, method, params).await;
+    match reply {
+        // A client that accepts SSE gets every answer as a stream, as it
+        // would from the upstream itself.
+        Reply::Json(StatusCode::OK, body) if wants_sse => Reply::single_event(body),
+        other => other,
+    }
+}
+
+async fn routed(ctx: CallCtx, id: Value, method: &str, params: Option<Value>) -> Reply {
     if let Some(kind) = ListKind::from_method(method) {
         return Reply::ok(&id, aggregate(&ctx, kind).await);
     }
     match method {
-        "ping" => Reply::ok(&id, ctx.finish_result(json!({}))),
+        // 2026-07-28 removed ping.
+        "ping" if !ctx.modern => Reply::ok(&id, json!({})),
         "completion/complete" => completion(&ctx, &id, params).await,
         "resources/subscribe" | "resources/unsubscribe" if !ctx.modern => {
             subscription(&ctx, &id, method, params).await
@@ -123,7 +134,6 @@ async fn completion(ctx: &CallCtx, id: &Value, params: Option<Value>) -> Reply {
     if let Some(r) = params.get_mut("ref").and_then(Value::as_object_mut) {
         r.insert(field.into(), Value::String(original));
     }
-    strip_envelope(&mut params);
     relay(ctx, id, &upstream, "completion/complete", params).await
 }
 

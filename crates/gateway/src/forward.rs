@@ -3,9 +3,9 @@
 //! client: on the request's own SSE stream when there is one, else on the
 //! session's GET stream.
 
-use crate::context::CallCtx;
+use crate::context::{strip_envelope, CallCtx};
 use crate::reply::OutEvent;
-use behavry_upstream::ServerMessage;
+use behavry_upstream::{Era, ServerMessage};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -17,11 +17,17 @@ pub async fn forward(
     ctx: &CallCtx,
     upstream: &str,
     method: &str,
-    params: Value,
+    mut params: Value,
     out: Option<mpsc::Sender<OutEvent>>,
     cancel: CancellationToken,
 ) -> Result<Result<Value, Value>, String> {
     let conn = ctx.connection(upstream).await.map_err(|e| e.to_string())?;
+    // A session-based upstream must not see the stateless envelope; a
+    // stateless one keeps the client's own capabilities (the connection
+    // stamps its protocol version), so input_required rounds reach the client.
+    if conn.era() == Era::Legacy {
+        strip_envelope(&mut params);
+    }
     let (interim_tx, mut interim_rx) = mpsc::channel::<ServerMessage>(64);
     let relay_ctx = ctx.clone();
     let relay_upstream = upstream.to_string();

@@ -71,6 +71,17 @@ fn admit(
     scope: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Arc<AgentIdentity>, Box<Response>> {
+    if gw.settings.loopback_only && !crate::origin::is_local_request(headers) {
+        let body = error_message(
+            None,
+            proto::INVALID_REQUEST,
+            "host or origin is not allowed on a loopback listener",
+            None,
+        );
+        return Err(Box::new(
+            (StatusCode::FORBIDDEN, axum::Json(body)).into_response(),
+        ));
+    }
     let agent = gw
         .agents
         .authenticate(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))

@@ -17,6 +17,7 @@ mod legacy;
 mod lists;
 mod metrics;
 mod modern;
+mod origin;
 mod pipeline;
 mod reply;
 mod session;

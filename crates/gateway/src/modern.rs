@@ -5,7 +5,6 @@
 use crate::context::CallCtx;
 use crate::dispatch::dispatch;
 use crate::http::accepts_sse;
-use crate::legacy::server_capabilities;
 use crate::reply::Reply;
 use crate::state::Gateway;
 use axum::http::{HeaderMap, StatusCode};
@@ -58,13 +57,9 @@ pub async fn handle(
 }
 
 fn discover_result() -> Value {
-    let mut capabilities = server_capabilities();
-    if let Some(obj) = capabilities.as_object_mut() {
-        obj.remove("logging");
-        if let Some(resources) = obj.get_mut("resources").and_then(Value::as_object_mut) {
-            resources.insert("subscribe".into(), json!(false));
-        }
-    }
+    // `subscriptions/listen` is not served yet, so no change notifications
+    // or subscriptions are advertised to stateless clients.
+    let capabilities = json!({"tools": {}, "resources": {}, "prompts": {}, "completions": {}});
     json!({
         "supportedVersions": proto::MODERN_VERSIONS,
         "capabilities": capabilities,

@@ -9,7 +9,7 @@
 //!   trace is writable.
 
 use crate::approvals::Release;
-use crate::context::{strip_envelope, CallCtx};
+use crate::context::CallCtx;
 use crate::forward::forward;
 use crate::reply::{error_message, OutEvent};
 use behavry_core::{
@@ -279,7 +279,6 @@ async fn forward_and_record(
     if let Some(obj) = params.as_object_mut() {
         obj.insert(key.into(), Value::String(tool.to_string()));
     }
-    strip_envelope(&mut params);
     let started = Instant::now();
     let result = forward(ctx, upstream, kind.method(), params, out, cancel).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -293,7 +292,10 @@ async fn forward_and_record(
                 .get("isError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            let result = ctx.finish_result(result);
+            let mut result = ctx.finish_result(result);
+            if ctx.modern && kind == CallKind::ResourcesRead {
+                mark_private(&mut result);
+            }
             (
                 "ok",
                 CallOutcome::Completed {
@@ -423,6 +425,14 @@ fn progress(token: &Value, step: u64, approval_id: &str) -> Value {
         "progress": step,
         "message": format!("held for human approval (approval {approval_id})"),
     }})
+}
+
+/// A read decided for one agent may be cached by that client only.
+fn mark_private(result: &mut Value) {
+    if let Some(obj) = result.as_object_mut() {
+        obj.entry("ttlMs").or_insert_with(|| json!(0));
+        obj.insert("cacheScope".into(), json!("private"));
+    }
 }
 
 fn denial_message(decision: &Decision) -> String {

@@ -40,6 +40,16 @@ impl Reply {
         )
     }
 
+    /// One message as an SSE stream of one event.
+    pub fn single_event(body: Value) -> Self {
+        let (tx, events) = mpsc::channel(1);
+        let _ = tx.try_send(OutEvent::Message(body));
+        Reply::Stream {
+            events,
+            cancel: CancellationToken::new(),
+        }
+    }
+
     pub fn error(
         status: StatusCode,
         id: Option<&Value>,

@@ -98,7 +98,7 @@ impl Session {
         }
         let conn = Arc::new(
             upstreams
-                .connect(name, self.client_capabilities.clone())
+                .connect(name, self.client_capabilities.clone(), false)
                 .await?,
         );
         self.relay_unsolicited(name, &conn);

@@ -23,6 +23,10 @@ pub struct GatewaySettings {
     pub keepalive: Duration,
     pub max_body_bytes: usize,
     pub session_idle: Duration,
+    /// Set when the gateway listens on a loopback address: requests must then
+    /// name a loopback `Host` (and `Origin`, when sent), which defeats DNS
+    /// rebinding from a browser on the same machine.
+    pub loopback_only: bool,
 }
 
 impl Default for GatewaySettings {
@@ -33,6 +37,7 @@ impl Default for GatewaySettings {
             keepalive: Duration::from_secs(15),
             max_body_bytes: 4 * 1024 * 1024,
             session_idle: Duration::from_secs(3600),
+            loopback_only: true,
         }
     }
 }

@@ -98,18 +98,21 @@ impl Upstreams {
         }
     }
 
-    /// Open a new connection to `name` on behalf of a client with `capabilities`.
+    /// Open a new connection to `name` on behalf of a client with
+    /// `capabilities`. Session-based clients get a session-based upstream
+    /// connection (`prefer_modern = false`), so that an upstream asks them
+    /// for input with server-to-client requests they understand rather than
+    /// with `input_required` results they do not.
     pub async fn connect(
         &self,
         name: &str,
         capabilities: Value,
+        prefer_modern: bool,
     ) -> Result<UpstreamConnection, UnavailableError> {
         let spec = self.spec(name)?;
         self.check_backoff(name)?;
         let mut init = ClientInit::new(capabilities, self.client_info.clone());
-        if self.legacy_only.iter().any(|n| n == name) {
-            init.prefer_modern = false;
-        }
+        init.prefer_modern = prefer_modern && !self.legacy_only.iter().any(|n| n == name);
         let result = UpstreamConnection::connect(spec, &init).await;
         self.mark(name, &result);
         result.map_err(|e| UnavailableError::Down {
@@ -130,7 +133,7 @@ impl Upstreams {
                 return Ok(conn.clone());
             }
         }
-        let conn = Arc::new(self.connect(name, json!({})).await?);
+        let conn = Arc::new(self.connect(name, json!({}), true).await?);
         *guard = Some(conn.clone());
         Ok(conn)
     }

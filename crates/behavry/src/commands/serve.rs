@@ -80,6 +80,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         keepalive: config.approvals.keepalive,
         max_body_bytes: config.server.max_body_bytes,
         session_idle: config.server.session_idle,
+        loopback_only: config.server.listen.ip().is_loopback(),
     };
     let gateway = Gateway::new(
         settings,
