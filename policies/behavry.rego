@@ -90,7 +90,7 @@ argument_denials contains msg if {
 
 path_keys := ["path", "source", "destination"]
 
-write_paths := [p | some key in path_keys; p := input.call.arguments[key]]
+write_paths := {p | some key in path_keys; p := input.call.arguments[key]}
 
 write_denials contains sprintf("%s needs a path argument", [call_name]) if count(write_paths) == 0
 

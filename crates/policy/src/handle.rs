@@ -9,6 +9,7 @@
 //!   their status updates.
 
 use crate::error::PolicyLoadError;
+use crate::evaluator::EvalEngine;
 use crate::set::PolicySet;
 use arc_swap::ArcSwap;
 use behavry_core::{EvalError, Evaluate, PolicyInput, PolicyVerdict};
@@ -33,6 +34,10 @@ pub struct PolicyStatus {
     /// Number of files and tests of the active set.
     pub files: usize,
     pub tests: usize,
+    /// The engine deciding calls for the active set (`rvm` or `interpreter`).
+    pub engine: EvalEngine,
+    /// Why the active set decides on the interpreter, when it does.
+    pub engine_fallback: Option<String>,
 }
 
 struct Shared {
@@ -78,6 +83,8 @@ impl PolicyHandle {
             last_error: None,
             files: set.files().len(),
             tests: set.test_report().total(),
+            engine: set.engine(),
+            engine_fallback: set.engine_fallback().map(str::to_string),
         };
         PolicyHandle {
             shared: Arc::new(Shared {
@@ -155,6 +162,8 @@ impl PolicyHandle {
         status.reload_count += 1;
         status.files = set.files().len();
         status.tests = set.test_report().total();
+        status.engine = set.engine();
+        status.engine_fallback = set.engine_fallback().map(str::to_string);
         self.shared.current.store(Arc::new(set));
         tracing::info!(old_revision = %old, new_revision = %new, "policy set reloaded");
         new

@@ -8,11 +8,21 @@
 //!   without error for an empty input (a smoke test: regorus reports some
 //!   defects, such as unsafe variables, only when a rule is evaluated);
 //! - every `test_*` rule of the set evaluates to `true`.
+//!
+//! Decisions run on the bytecode VM when the entry point compiles to it and
+//! the VM decides a corpus of inputs exactly like the interpreter
+//! (`differential`); otherwise on the interpreter, with the reason kept in
+//! [`PolicySet::engine_fallback`] and logged once at load. The interpreter
+//! engine is always kept: tests (`with` needs it) and the fallback use it.
 
+use crate::differential::{
+    check_agreement, load_corpus, CHECK_EVAL_TIME_LIMIT, LOAD_CHECK_TIME_BUDGET,
+};
 use crate::error::PolicyLoadError;
-use crate::evaluator::{evaluate_value, PolicyEvaluator};
+use crate::evaluator::{EvalEngine, PolicyEvaluator};
 use crate::input_value::json_value;
 use crate::rules::{list_rules, RuleInfo};
+use crate::rvm::RvmProgram;
 use crate::source::{data_document, read_sources, revision_of, SourceFile, SourceKind};
 use crate::testing::{run_engine_tests, TestReport};
 use behavry_core::{EvalError, PolicyVerdict};
@@ -20,6 +30,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::Engine;
 use std::num::NonZeroU32;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The rule every policy set must define; its value is the decision.
@@ -44,6 +55,10 @@ pub(crate) fn timer_config(limit: Duration) -> ExecutionTimerConfig {
 #[derive(Clone)]
 pub struct PolicySet {
     engine: Engine,
+    /// The bytecode program, when it was admitted by the differential check.
+    rvm: Option<Arc<RvmProgram>>,
+    /// Why decisions run on the interpreter, when they do.
+    engine_fallback: Option<String>,
     revision: String,
     files: Vec<String>,
     tests: TestReport,
@@ -54,6 +69,7 @@ impl std::fmt::Debug for PolicySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PolicySet")
             .field("revision", &self.revision)
+            .field("engine", &self.engine())
             .field("files", &self.files)
             .field("tests", &self.tests.total())
             .field("eval_time_limit", &self.eval_time_limit)
@@ -87,9 +103,21 @@ impl PolicySet {
                 report: tests,
             });
         }
+        let (rvm, engine_fallback) = match admit_rvm(&engine) {
+            Ok(program) => (Some(program), None),
+            Err(why) => {
+                tracing::warn!(
+                    revision = %revision,
+                    "policy set decides on the interpreter (slower), the bytecode VM was not used: {why}"
+                );
+                (None, Some(why))
+            }
+        };
         engine.set_execution_timer_config(timer_config(eval_time_limit));
         Ok(PolicySet {
             engine,
+            rvm,
+            engine_fallback,
             revision,
             files: files.into_iter().map(|f| f.relative).collect(),
             tests,
@@ -116,18 +144,78 @@ impl PolicySet {
         self.eval_time_limit
     }
 
-    /// An evaluator owning its own clone of the prepared engine (cheap).
+    /// The engine that decides calls: `Rvm` unless the set fell back.
+    pub fn engine(&self) -> EvalEngine {
+        if self.rvm.is_some() {
+            EvalEngine::Rvm
+        } else {
+            EvalEngine::Interpreter
+        }
+    }
+
+    /// Why the set decides on the interpreter (unsupported construct or a
+    /// differential mismatch); `None` when it runs on the bytecode VM.
+    pub fn engine_fallback(&self) -> Option<&str> {
+        self.engine_fallback.as_deref()
+    }
+
+    /// An evaluator on the set's engine (cheap: no engine is built).
     pub fn evaluator(&self) -> PolicyEvaluator {
-        PolicyEvaluator::new(self.engine.clone(), self.revision.clone())
+        self.evaluator_on(self.engine())
+            .unwrap_or_else(|| self.interpreter_evaluator())
+    }
+
+    /// An evaluator on a specific engine; `None` for `Rvm` when the set does
+    /// not run on the bytecode VM. For comparing engines and benchmarks.
+    pub fn evaluator_on(&self, engine: EvalEngine) -> Option<PolicyEvaluator> {
+        match engine {
+            EvalEngine::Interpreter => Some(self.interpreter_evaluator()),
+            EvalEngine::Rvm => self.rvm.as_ref().map(|program| {
+                PolicyEvaluator::rvm(
+                    Arc::clone(program),
+                    self.revision.clone(),
+                    self.eval_time_limit,
+                )
+            }),
+        }
+    }
+
+    fn interpreter_evaluator(&self) -> PolicyEvaluator {
+        PolicyEvaluator::interpreter(
+            self.engine.clone(),
+            self.revision.clone(),
+            self.eval_time_limit,
+        )
     }
 
     /// Evaluate the decision for an arbitrary JSON input document (used by
-    /// `behavry policy eval`); the same checks as the hot path apply.
+    /// `behavry policy eval`); the same engine and checks as the hot path.
     pub fn evaluate_json(&self, input: &serde_json::Value) -> Result<PolicyVerdict, EvalError> {
         let value = json_value(input).map_err(EvalError::Failed)?;
-        let mut engine = self.engine.clone();
-        evaluate_value(&mut engine, value)
+        self.evaluator().evaluate_value(value)
     }
+}
+
+/// Compile the entry point to bytecode and check that it decides the
+/// differential corpus exactly like the interpreter.
+fn admit_rvm(engine: &Engine) -> Result<Arc<RvmProgram>, String> {
+    let program = Arc::new(RvmProgram::compile(engine)?);
+    let data = serde_json::to_value(engine.get_data())
+        .map_err(|e| format!("policy data is not representable: {e}"))?;
+    let corpus = load_corpus(&data);
+    let mut reference = engine.clone();
+    reference.set_execution_timer_config(timer_config(CHECK_EVAL_TIME_LIMIT));
+    let mut reference =
+        PolicyEvaluator::interpreter(reference, String::new(), CHECK_EVAL_TIME_LIMIT);
+    let mut candidate =
+        PolicyEvaluator::rvm(Arc::clone(&program), String::new(), CHECK_EVAL_TIME_LIMIT);
+    check_agreement(
+        &mut reference,
+        &mut candidate,
+        &corpus,
+        LOAD_CHECK_TIME_BUDGET,
+    )?;
+    Ok(program)
 }
 
 /// regorus checks some errors (such as unsafe variables) only when a rule

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod strategies;
+
 use behavry_core::{
     AgentId, AgentIdentity, CallKind, PolicyInput, RequestMeta, TimeFacts, ToolCall,
 };
