@@ -51,15 +51,18 @@ fn verdict(result: Verdict, reasons: &[&str]) -> Result<PolicyVerdict, EvalError
     })
 }
 
+/// (name, guards, what the policy returns, expected verdict, source of the first reason)
+type Case = (
+    &'static str,
+    Guards,
+    Result<PolicyVerdict, EvalError>,
+    Verdict,
+    ReasonSource,
+);
+
 #[test]
 fn table_of_outcomes() {
-    let cases: Vec<(
-        &str,
-        Guards,
-        Result<PolicyVerdict, EvalError>,
-        Verdict,
-        ReasonSource,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "allow passes",
             Guards::default(),

@@ -108,10 +108,10 @@ fn last_message(body: &str) -> anyhow::Result<Value> {
         return Ok(serde_json::from_str(trimmed)?);
     }
     body.lines()
+        .rev()
         .filter_map(|line| line.strip_prefix("data:"))
         .map(str::trim)
-        .filter(|data| !data.is_empty())
-        .last()
+        .find(|data| !data.is_empty())
         .ok_or_else(|| anyhow!("empty response"))
         .and_then(|data| Ok(serde_json::from_str(data)?))
 }
