@@ -12,6 +12,7 @@ mod context;
 mod credentials;
 mod dispatch;
 mod forward;
+mod hold;
 mod http;
 mod legacy;
 mod lists;
