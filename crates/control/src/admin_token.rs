@@ -107,7 +107,13 @@ pub async fn require(
                 .or_else(|| v.strip_prefix("bearer "))
         });
     match presented {
-        Some(token) if state.admin_token.matches(token) => next.run(request).await,
+        Some(token) if state.admin_token.matches(token) => {
+            let mut request = request;
+            request
+                .extensions_mut()
+                .insert(crate::operator::Operator::admin_token());
+            next.run(request).await
+        }
         _ => ApiError::Unauthorized.into_response(),
     }
 }

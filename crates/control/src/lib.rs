@@ -9,6 +9,7 @@ mod agents;
 mod approvals;
 mod error;
 mod health;
+pub mod operator;
 mod policy;
 mod trace;
 
