@@ -28,6 +28,11 @@ impl AdminClient {
             .await
     }
 
+    pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+            .await
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let response = request
             .bearer_auth(&self.token)

@@ -22,7 +22,7 @@ pub enum CallOutcome {
 }
 
 /// One appended trace event.
-#[expect(
+#[allow(
     clippy::large_enum_variant,
     reason = "events are built once per call and serialized; boxing the decision would only add an allocation"
 )]
@@ -44,6 +44,15 @@ pub enum TraceEventKind {
         session_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approval_id: Option<String>,
+        /// `input.risk` as policy saw it: score, factors, learning.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        risk: Option<serde_json::Value>,
+        /// `input.scan`: findings on the arguments (evidence redacted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scan: Option<serde_json::Value>,
+        /// `input.workflow`: workflow id, delegation chain, trace context.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workflow: Option<serde_json::Value>,
     },
     Approval {
         approval_id: String,
@@ -53,6 +62,22 @@ pub enum TraceEventKind {
         operator: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Extra facts of the action: the vote count of an N-of-M rule, the
+        /// scope of an approval granted for a scope, edited arguments
+        /// (redacted), or the group an approval was escalated to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<serde_json::Value>,
+    },
+    /// An operator action that is not about one call: a kill switch engaged
+    /// or released, a scoped grant revoked, a changed tool definition
+    /// approved. `decision_id` is a fresh id naming the action.
+    Operator {
+        /// e.g. `kill_engaged`, `kill_released`, `grant_revoked`.
+        action: String,
+        operator: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        detail: serde_json::Value,
     },
     Outcome {
         #[serde(flatten)]

@@ -1,72 +1,46 @@
-//! Holding an intercepted call: the approval is stored and registered, and
-//! the client is kept informed (progress notifications when it sent a
-//! progress token, SSE keep-alives otherwise) until an operator resolves it,
-//! the timeout expires it, or the client goes away.
+//! Holding an intercepted call: the client is kept informed (progress
+//! notifications when it sent a progress token, SSE keep-alives otherwise)
+//! until operators decide, the approval expires, the gateway shuts down or
+//! the client goes away.
 
 use crate::approvals::Release;
 use crate::context::CallCtx;
 use crate::reply::OutEvent;
-use behavry_core::{Decision, PolicyInput};
-use behavry_store::NewApproval;
 use serde_json::{json, Value};
+use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-pub(crate) async fn open_approval(
-    ctx: &CallCtx,
-    decision: &Decision,
-    input: &PolicyInput,
-    arguments: &Value,
-) -> Result<(String, tokio::sync::watch::Receiver<Option<Release>>), String> {
-    let now = OffsetDateTime::now_utc();
-    let approval = NewApproval {
-        decision_id: decision.id.clone(),
-        agent_id: input.agent.id.clone(),
-        agent_name: input.agent.name.clone(),
-        method: input.call.method,
-        upstream: input.call.upstream.clone(),
-        tool: input.call.tool.clone(),
-        arguments: arguments.clone(),
-        reasons: decision.reasons.clone(),
-        created_at: now,
-        expires_at: now + ctx.gw.settings.approval_timeout,
-    };
-    match ctx.gw.approvals.open(approval).await {
-        Ok((record, rx)) => Ok((record.id, rx)),
-        Err(e) => {
-            tracing::error!(error = %e, "could not open an approval; denying the call");
-            Err("approval could not be recorded".into())
-        }
-    }
-}
+/// Extra time a waiter allows past the approval's expiry, so the store's
+/// expiry (and any decision made at the last instant) settles first.
+const EXPIRY_GRACE: Duration = Duration::from_secs(1);
 
-/// Wait for an operator, keeping the client's stream alive. `None` when the
-/// client went away first.
+/// Wait for the approval, keeping the client's stream alive. `None` when
+/// the client went away first.
 pub(crate) async fn hold(
     ctx: &CallCtx,
     approval_id: &str,
-    rx: tokio::sync::watch::Receiver<Option<Release>>,
+    rx: watch::Receiver<Option<Release>>,
+    expires_at: OffsetDateTime,
     out: Option<&mpsc::Sender<OutEvent>>,
     meta: Option<&Value>,
     cancel: &CancellationToken,
 ) -> Option<Release> {
-    let wait = ctx
-        .gw
-        .approvals
-        .wait(approval_id, rx, ctx.gw.settings.approval_timeout);
+    let remaining = (expires_at - OffsetDateTime::now_utc())
+        .try_into()
+        .unwrap_or(Duration::ZERO)
+        + EXPIRY_GRACE;
+    let wait = ctx.gw.approvals.wait(approval_id, rx, remaining);
     tokio::pin!(wait);
     let mut tick = tokio::time::interval(ctx.gw.settings.keepalive);
     tick.tick().await;
     let mut beats = 0u64;
-    loop {
+    let released = loop {
         tokio::select! {
-            release = &mut wait => return Some(release),
-            _ = cancel.cancelled() => {
-                // The approval stays pending for operators; the waiter is gone.
-                ctx.gw.approvals.forget(approval_id);
-                return None;
-            }
+            release = &mut wait => break Some(release),
+            _ = cancel.cancelled() => break None,
+            _ = ctx.gw.shutdown.cancelled() => break Some(Release::Interrupted),
             _ = tick.tick() => {
                 beats += 1;
                 if let Some(out) = out {
@@ -78,7 +52,10 @@ pub(crate) async fn hold(
                 }
             }
         }
-    }
+    };
+    // The approval stays in the store for operators; this call stops waiting.
+    ctx.gw.approvals.forget(approval_id);
+    released
 }
 
 pub(crate) async fn notify_held(

@@ -7,26 +7,34 @@
 //! sends it to its upstream. `reply` is the one place errors become
 //! responses.
 
+mod approval_sweep;
 mod approvals;
 mod context;
+mod controls;
 mod credentials;
 mod dispatch;
+mod flood;
 mod forward;
 mod hold;
 mod http;
+mod intercept;
 mod legacy;
 mod lists;
 mod metrics;
 mod modern;
+pub mod notify;
 mod origin;
 mod pipeline;
 mod reply;
 mod session;
+mod settle;
+mod stages;
 mod state;
 mod upstreams;
 mod visibility;
 
-pub use approvals::{ApprovalError, ApprovalHub, Release};
+pub use approvals::{release_of, ApprovalError, ApprovalHub, Approver, Release};
+pub use controls::{compile_pattern, KillOutcome};
 pub use credentials::{hash_credential, mint_credential, AgentDirectory, AuthError};
 pub use http::router;
 pub use metrics::Metrics;

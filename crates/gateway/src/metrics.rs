@@ -36,6 +36,9 @@ pub struct Metrics {
     pub trace_append_seconds: Histogram,
     pub approvals_pending: Gauge,
     pub sessions: Gauge,
+    /// Registries of components started beside the gateway (trace sinks),
+    /// encoded after the gateway's own.
+    attached: std::sync::RwLock<Vec<std::sync::Arc<Registry>>>,
 }
 
 impl Metrics {
@@ -98,13 +101,32 @@ impl Metrics {
             trace_append_seconds,
             approvals_pending,
             sessions,
+            attached: std::sync::RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Serve another component's metrics from the same `/metrics`.
+    pub fn attach(&self, registry: std::sync::Arc<Registry>) {
+        match self.attached.write() {
+            Ok(mut a) => a.push(registry),
+            Err(poisoned) => poisoned.into_inner().push(registry),
         }
     }
 
     /// Render in the Prometheus text format.
     pub fn encode(&self) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut out = String::new();
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+        let attached = match self.attached.read() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let ok = encode_registry(&mut out, &self.registry).is_ok()
+            && attached
+                .iter()
+                .all(|r| encode_registry(&mut out, r).is_ok())
+            && encode_eof(&mut out).is_ok();
+        if !ok {
             out.clear();
         }
         out

@@ -8,14 +8,16 @@
 //! - Every failure on the way denies, and the denial is traced when the
 //!   trace is writable.
 
-use crate::approvals::Release;
 use crate::context::CallCtx;
 use crate::forward::forward;
-use crate::hold::{hold, notify_held, open_approval};
+use crate::hold::{hold, notify_held};
+use crate::intercept::{self, Plan};
 use crate::reply::{error_message, OutEvent};
+use crate::settle::settle;
+use crate::stages::{self, StageState};
 use behavry_core::{
-    decide, redact_arguments, CallKind, CallOutcome, Decision, DecisionId, Guards, PolicyInput,
-    Reason, ToolCall, TraceEvent, TraceEventKind, Verdict,
+    decide, redact_arguments, CallKind, CallOutcome, Decision, DecisionId, Guards, KillSubject,
+    PolicyInput, Reason, ToolCall, TraceEvent, TraceEventKind, Verdict,
 };
 use behavry_protocol as proto;
 use serde_json::{json, Value};
@@ -62,19 +64,42 @@ pub async fn decided_call(
         tool: tool.clone(),
         arguments: target.arguments.clone(),
     };
-    let input = PolicyInput::new(
+    let mut input = PolicyInput::new(
         (*ctx.agent).clone(),
         call,
         OffsetDateTime::now_utc(),
         ctx.request_meta(target.meta.clone(), false),
     );
     let decision_id = DecisionId(uuid::Uuid::now_v7().to_string());
+    let mut stage_state = StageState::default();
+    let stage_failure = if known {
+        stages::before_decision(ctx, &mut input, &mut stage_state)
+            .await
+            .err()
+    } else {
+        None
+    };
 
     let started = Instant::now();
-    let decision = if known {
+    let decision = if let Some(reason) = stage_failure {
+        Decision {
+            id: decision_id,
+            verdict: Verdict::Deny,
+            reasons: vec![reason],
+            policy_revision: ctx.gw.policy.current().revision().to_string(),
+        }
+    } else if known {
+        let guards = Guards {
+            kill_switch: ctx.gw.controls.kill_guard(&KillSubject {
+                agent_name: &ctx.agent.name,
+                upstream: &upstream,
+                tool: &tool,
+                workflow: None,
+            }),
+        };
         let policy = ctx.gw.policy.current();
         let mut evaluator = policy.evaluator();
-        decide(decision_id, &input, &Guards::default(), &mut evaluator)
+        decide(decision_id, &input, &guards, &mut evaluator)
     } else {
         Decision {
             id: decision_id,
@@ -94,16 +119,17 @@ pub async fn decided_call(
 
     let mut decision = decision;
     let arguments = redact_arguments(&target.arguments, &ctx.gw.settings.redaction);
-    let mut held = None;
-    if decision.verdict == Verdict::Intercept {
-        match open_approval(ctx, &decision, &input, &arguments).await {
-            Ok(h) => held = Some(h),
-            Err(why) => {
-                decision.verdict = Verdict::Deny;
-                decision.reasons.push(Reason::error(why));
-            }
+    let plan = if decision.verdict == Verdict::Intercept {
+        intercept::plan(ctx, &mut decision, &input, &arguments).await
+    } else {
+        Plan::None
+    };
+    let approval_id = match &plan {
+        Plan::Wait { approval_id, .. } | Plan::Decided { approval_id, .. } => {
+            Some(approval_id.clone())
         }
-    }
+        Plan::None => None,
+    };
     record_metric(ctx, decision.verdict);
 
     let event = TraceEvent {
@@ -120,7 +146,10 @@ pub async fn decided_call(
             policy_revision: decision.policy_revision.clone(),
             eval_micros,
             session_id: ctx.session.as_ref().map(|s| s.id.clone()),
-            approval_id: held.as_ref().map(|(a, _): &(String, _)| a.clone()),
+            approval_id: approval_id.clone(),
+            risk: input.risk.clone(),
+            scan: input.scan.clone(),
+            workflow: input.workflow.clone(),
         },
     };
     let append_started = Instant::now();
@@ -140,8 +169,72 @@ pub async fn decided_call(
         );
     }
 
-    match decision.verdict {
-        Verdict::Deny => {
+    let call = Forwarding {
+        id,
+        kind,
+        upstream: &upstream,
+        tool: &tool,
+        decision_id: &decision.id,
+        input: &input,
+        stages: &stage_state,
+    };
+    match (decision.verdict, plan) {
+        (Verdict::Allow, _) => forward_and_record(ctx, &call, params, out, cancel).await,
+        (
+            Verdict::Intercept,
+            Plan::Wait {
+                approval_id,
+                rx,
+                expires_at,
+            },
+        ) => {
+            if let Some(out) = &out {
+                notify_held(out, &approval_id, target.meta.as_ref()).await;
+            }
+            ctx.gw.metrics.approvals_pending.inc();
+            let release = hold(
+                ctx,
+                &approval_id,
+                rx,
+                expires_at,
+                out.as_ref(),
+                target.meta.as_ref(),
+                &cancel,
+            )
+            .await;
+            ctx.gw.metrics.approvals_pending.dec();
+            settle(
+                ctx,
+                &call,
+                &decision,
+                &approval_id,
+                release,
+                params,
+                out,
+                cancel,
+            )
+            .await
+        }
+        (
+            Verdict::Intercept,
+            Plan::Decided {
+                approval_id,
+                release,
+            },
+        ) => {
+            settle(
+                ctx,
+                &call,
+                &decision,
+                &approval_id,
+                Some(release),
+                params,
+                out,
+                cancel,
+            )
+            .await
+        }
+        _ => {
             let message = denial_message(&decision);
             outcome(
                 ctx,
@@ -157,119 +250,37 @@ pub async fn decided_call(
                 Some(decision_data(&decision)),
             )
         }
-        Verdict::Intercept => {
-            let Some((approval_id, rx)) = held else {
-                return error_message(
-                    Some(id),
-                    proto::POLICY_DENIED,
-                    "denied: approval unavailable",
-                    Some(decision_data(&decision)),
-                );
-            };
-            if let Some(out) = &out {
-                notify_held(out, &approval_id, target.meta.as_ref()).await;
-            }
-            ctx.gw.metrics.approvals_pending.inc();
-            let release = hold(
-                ctx,
-                &approval_id,
-                rx,
-                out.as_ref(),
-                target.meta.as_ref(),
-                &cancel,
-            )
-            .await;
-            ctx.gw.metrics.approvals_pending.dec();
-            let mut data = decision_data(&decision);
-            if let Some(obj) = data.as_object_mut() {
-                obj.insert("approval_id".into(), json!(approval_id));
-            }
-            match release {
-                Some(Release::Approved { .. }) => {
-                    forward_and_record(
-                        ctx,
-                        id,
-                        kind,
-                        params,
-                        &upstream,
-                        &tool,
-                        &decision.id,
-                        out,
-                        cancel,
-                    )
-                    .await
-                }
-                Some(Release::Rejected { reason, .. }) => {
-                    let reason = reason.unwrap_or_else(|| "no reason given".into());
-                    outcome(
-                        ctx,
-                        &decision.id,
-                        CallOutcome::Blocked {
-                            reason: format!("rejected by an approver: {reason}"),
-                        },
-                    );
-                    error_message(
-                        Some(id),
-                        proto::APPROVAL_REJECTED,
-                        format!("rejected by an approver: {reason}"),
-                        Some(data),
-                    )
-                }
-                Some(Release::Expired) => {
-                    outcome(
-                        ctx,
-                        &decision.id,
-                        CallOutcome::Blocked {
-                            reason: "approval timed out".into(),
-                        },
-                    );
-                    error_message(
-                        Some(id),
-                        proto::APPROVAL_TIMEOUT,
-                        "denied: no approval decision before the timeout",
-                        Some(data),
-                    )
-                }
-                None => {
-                    outcome(ctx, &decision.id, CallOutcome::Cancelled);
-                    error_message(
-                        Some(id),
-                        proto::POLICY_DENIED,
-                        "cancelled while held for approval",
-                        Some(data),
-                    )
-                }
-            }
-        }
-        Verdict::Allow => {
-            forward_and_record(
-                ctx,
-                id,
-                kind,
-                params,
-                &upstream,
-                &tool,
-                &decision.id,
-                out,
-                cancel,
-            )
-            .await
-        }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn forward_and_record(
+/// The call being forwarded, as decided.
+#[derive(Clone, Copy)]
+pub(crate) struct Forwarding<'a> {
+    pub id: &'a Value,
+    pub kind: CallKind,
+    pub upstream: &'a str,
+    pub tool: &'a str,
+    pub decision_id: &'a DecisionId,
+    pub input: &'a PolicyInput,
+    pub stages: &'a StageState,
+}
+
+pub(crate) async fn forward_and_record(
     ctx: &CallCtx,
-    id: &Value,
-    kind: CallKind,
+    call: &Forwarding<'_>,
     params: Option<Value>,
-    upstream: &str,
-    tool: &str,
-    decision_id: &DecisionId,
     out: Option<mpsc::Sender<OutEvent>>,
     cancel: CancellationToken,
 ) -> Value {
+    let Forwarding {
+        id,
+        kind,
+        upstream,
+        tool,
+        decision_id,
+        input,
+        stages: stage_state,
+    } = *call;
     let mut params = params.unwrap_or_else(|| json!({}));
     let key = if kind == CallKind::ResourcesRead {
         "uri"
@@ -292,6 +303,11 @@ async fn forward_and_record(
                 .get("isError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
+            stages::on_outcome(ctx, input, stage_state, Some(&result));
+            let result = match stages::after_result(ctx, input, stage_state, result).await {
+                Ok(result) => result,
+                Err(message) => blocked_result(&message),
+            };
             let mut result = ctx.finish_result(result);
             if ctx.modern && kind == CallKind::ResourcesRead {
                 mark_private(&mut result);
@@ -339,6 +355,14 @@ async fn forward_and_record(
     response
 }
 
+/// The tool error an agent receives instead of a blocked result.
+fn blocked_result(message: &str) -> Value {
+    json!({
+        "content": [{"type": "text", "text": format!("Behavry blocked this result: {message}")}],
+        "isError": true,
+    })
+}
+
 /// A read decided for one agent may be cached by that client only.
 fn mark_private(result: &mut Value) {
     if let Some(obj) = result.as_object_mut() {
@@ -360,7 +384,7 @@ fn denial_message(decision: &Decision) -> String {
     }
 }
 
-fn decision_data(decision: &Decision) -> Value {
+pub(crate) fn decision_data(decision: &Decision) -> Value {
     json!({
         "decision_id": decision.id,
         "verdict": decision.verdict,
@@ -380,7 +404,7 @@ fn record_metric(ctx: &CallCtx, verdict: Verdict) {
 
 /// Append an outcome event off the response path; a failure is logged and
 /// counted (the decision itself is already durable).
-fn outcome(ctx: &CallCtx, decision_id: &DecisionId, outcome: CallOutcome) {
+pub(crate) fn outcome(ctx: &CallCtx, decision_id: &DecisionId, outcome: CallOutcome) {
     let gw = ctx.gw.clone();
     let event = TraceEvent {
         decision_id: decision_id.clone(),

@@ -5,11 +5,14 @@
 //! request.
 
 use crate::approvals::ApprovalHub;
+use crate::controls::Controls;
 use crate::credentials::AgentDirectory;
+use crate::flood::ApprovalRateLimit;
 use crate::metrics::Metrics;
+use crate::notify::{Notifier, Target};
 use crate::session::Sessions;
 use crate::upstreams::Upstreams;
-use behavry_core::Redaction;
+use behavry_core::{ApprovalRule, Redaction};
 use behavry_policy::PolicyHandle;
 use behavry_store::Store;
 use std::sync::Arc;
@@ -19,8 +22,17 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct GatewaySettings {
     pub redaction: Redaction,
+    /// Timeout of requests no approval rule covers.
     pub approval_timeout: Duration,
     pub keepalive: Duration,
+    pub approval_rules: Vec<ApprovalRule>,
+    /// New approval requests one agent may open per minute.
+    pub approval_rate_per_minute: u32,
+    pub max_pending_per_agent: u32,
+    /// How long a retried identical call may collect a decided approval.
+    pub retry_window: Duration,
+    pub console_url: Option<String>,
+    pub notifications: Vec<Target>,
     pub max_body_bytes: usize,
     pub session_idle: Duration,
     /// Set when the gateway listens on a loopback address: requests must then
@@ -35,6 +47,12 @@ impl Default for GatewaySettings {
             redaction: Redaction::default(),
             approval_timeout: Duration::from_secs(300),
             keepalive: Duration::from_secs(15),
+            approval_rules: Vec::new(),
+            approval_rate_per_minute: 30,
+            max_pending_per_agent: 20,
+            retry_window: Duration::from_secs(3600),
+            console_url: None,
+            notifications: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             session_idle: Duration::from_secs(3600),
             loopback_only: true,
@@ -48,6 +66,11 @@ pub struct Gateway {
     pub store: Store,
     pub agents: AgentDirectory,
     pub approvals: ApprovalHub,
+    pub controls: Controls,
+    pub approval_rate: ApprovalRateLimit,
+    /// Cancelled when the gateway shuts down: held calls answer with a
+    /// retryable error naming their approval.
+    pub shutdown: tokio_util::sync::CancellationToken,
     pub upstreams: Upstreams,
     pub sessions: Sessions,
     pub metrics: Metrics,
@@ -60,10 +83,15 @@ impl Gateway {
         store: Store,
         upstreams: Upstreams,
     ) -> Arc<Self> {
+        let notifier =
+            Notifier::start(settings.notifications.clone(), settings.console_url.clone());
         Arc::new(Gateway {
+            approvals: ApprovalHub::new(store.clone(), settings.redaction.clone(), notifier),
+            controls: Controls::default(),
+            approval_rate: ApprovalRateLimit::new(settings.approval_rate_per_minute),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             settings,
             policy,
-            approvals: ApprovalHub::new(store.clone()),
             store,
             agents: AgentDirectory::default(),
             upstreams,

@@ -32,6 +32,10 @@ pub const APPROVAL_TIMEOUT: i64 = -32012;
 pub const UPSTREAM_UNAVAILABLE: i64 = -32013;
 /// Behavry: missing or invalid agent credentials.
 pub const UNAUTHORIZED: i64 = -32014;
+/// A call held for approval was interrupted because the gateway is
+/// shutting down. Retryable: the identical call, sent again, waits on the
+/// same approval or receives its outcome (`data.approval_id` names it).
+pub const APPROVAL_INTERRUPTED: i64 = -32015;
 
 /// The HTTP status the MCP SDKs send with a JSON-RPC error of `code` on the
 /// 2026-07-28 transport; `None` means "no mapping, use 200".
@@ -59,6 +63,7 @@ mod tests {
             APPROVAL_TIMEOUT,
             UPSTREAM_UNAVAILABLE,
             UNAUTHORIZED,
+            APPROVAL_INTERRUPTED,
         ];
         for (i, code) in ours.iter().enumerate() {
             assert!((-32019..=-32003).contains(code), "{code}");

@@ -1,0 +1,49 @@
+//! The stages around the decision that look at content and behaviour:
+//! what they add to the policy input before the decision, what they do to
+//! a result before it reaches the agent, and what they learn from a call
+//! that ran. Each stage keeps its per-call state in [`StageState`].
+//!
+//! Invariants:
+//! - `before_decision` fails closed: an error becomes a deny with the
+//!   returned reason, recorded in the trace like any decision.
+//! - `after_result` runs only on results of calls that were allowed (or
+//!   approved); an `Err` replaces the result with a tool error carrying
+//!   the message, so blocked content never reaches the agent.
+//! - `on_outcome` runs only for calls that ran; denied, rejected, expired
+//!   or cancelled calls never train anything.
+
+use crate::context::CallCtx;
+use behavry_core::{PolicyInput, Reason};
+use serde_json::Value;
+
+/// Per-call state kept between the decision and the outcome.
+#[derive(Debug, Default)]
+pub(crate) struct StageState {}
+
+/// Enrich the policy input (`risk`, `scan`, `workflow`) before deciding.
+pub(crate) async fn before_decision(
+    _ctx: &CallCtx,
+    _input: &mut PolicyInput,
+    _state: &mut StageState,
+) -> Result<(), Reason> {
+    Ok(())
+}
+
+/// Inspect (and possibly redact, annotate or block) a successful result.
+pub(crate) async fn after_result(
+    _ctx: &CallCtx,
+    _input: &PolicyInput,
+    _state: &StageState,
+    result: Value,
+) -> Result<Value, String> {
+    Ok(result)
+}
+
+/// Learn from a call that ran; `result` is what the upstream returned.
+pub(crate) fn on_outcome(
+    _ctx: &CallCtx,
+    _input: &PolicyInput,
+    _state: &StageState,
+    _result: Option<&Value>,
+) {
+}
