@@ -260,3 +260,37 @@ async def test_webhook_and_slack_notifications(gateway, everything_stdio_cmd, mo
     slack = [json.loads(b) for p, _, b in _Receiver.received if p == "/slack"]
     assert len(slack) == 1, "the slack target subscribed to requests only"
     assert f"https://behavry.example/#/approvals/{approval['id']}" in slack[0]["text"]
+
+
+async def test_escalation_opens_the_request_to_a_second_group(gateway, everything_stdio_cmd) -> None:
+    rules = [
+        {
+            "name": "dba-first",
+            "tools": ["everything.echo"],
+            "approvers_group": "dba",
+            "escalate_after_secs": 2,
+            "escalate_to": "security",
+            "timeout_secs": 60,
+        }
+    ]
+    gw, agent = start(gateway, everything_stdio_cmd, rules=rules)
+    sam = OperatorSession(gw, "sam", "approver", groups=["security"])
+    try:
+        async with gw.mcp_client(agent, mode=LEGACY) as client:
+            call = asyncio.create_task(client.call_tool("everything.echo", {"message": "escalate"}))
+            [approval] = await pending(gw)
+            early = sam.post(f"/v1/approvals/{approval['id']}/approve")
+            assert early.status_code == 403 and "dba" in early.text, early.text
+            for _ in range(100):
+                if gw.admin_get(f"/v1/approvals/{approval['id']}").json()["approval"]["escalated"]:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the request was never escalated")
+            late = sam.post(f"/v1/approvals/{approval['id']}/approve")
+            assert late.status_code == 200, late.text
+            assert "escalate" in text_of(await asyncio.wait_for(call, 30))
+    finally:
+        sam.close()
+    actions = [e.get("action") for e in trace_events(gw, approval["decision_id"])]
+    assert actions.index("escalated") < actions.index("approved")
