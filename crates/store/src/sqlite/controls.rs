@@ -79,18 +79,7 @@ pub(super) async fn revoke_grant(pool: &SqlitePool, id: &str) -> Result<Grant, S
     .map_err(|e| StoreError::db("could not revoke the grant", e))?;
     match row {
         Some(row) => decode_grant(&row),
-        None => {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM approval_grants WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(|e| StoreError::db("could not read the grant", e))?;
-            Err(match exists {
-                Some(_) => StoreError::Conflict(format!("grant {id} is already revoked")),
-                None => StoreError::NotFound(format!("no grant with id `{id}`")),
-            })
-        }
+        None => Err(not_changed(pool, "approval_grants", "grant", id, "revoked").await),
     }
 }
 
@@ -145,18 +134,7 @@ pub(super) async fn release_kill(
     .map_err(|e| StoreError::db("could not release the kill switch", e))?;
     match row {
         Some(row) => decode_kill(&row),
-        None => {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM kill_switches WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(|e| StoreError::db("could not read the kill switch", e))?;
-            Err(match exists {
-                Some(_) => StoreError::Conflict(format!("kill switch {id} is already released")),
-                None => StoreError::NotFound(format!("no kill switch with id `{id}`")),
-            })
-        }
+        None => Err(not_changed(pool, "kill_switches", "kill switch", id, "released").await),
     }
 }
 
@@ -169,6 +147,27 @@ pub(super) async fn engaged_kills(pool: &SqlitePool) -> Result<Vec<KillRecord>, 
     .await
     .map_err(|e| StoreError::db("could not list kill switches", e))?;
     rows.iter().map(decode_kill).collect()
+}
+
+/// Why a one-way update (revoke, release) changed no row: the id is
+/// unknown (`NotFound`) or the change was already made (`Conflict`).
+/// `table` is one of this module's constants, never input.
+async fn not_changed(
+    pool: &SqlitePool,
+    table: &'static str,
+    what: &str,
+    id: &str,
+    done: &str,
+) -> StoreError {
+    let exists = sqlx::query_scalar::<_, i64>(&format!("SELECT 1 FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await;
+    match exists {
+        Ok(Some(_)) => StoreError::Conflict(format!("{what} {id} is already {done}")),
+        Ok(None) => StoreError::NotFound(format!("no {what} with id `{id}`")),
+        Err(e) => StoreError::db(&format!("could not read the {what}"), e),
+    }
 }
 
 fn decode_grant(row: &SqliteRow) -> Result<Grant, StoreError> {
