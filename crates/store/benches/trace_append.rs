@@ -1,6 +1,8 @@
-//! Latency of `append_trace` (durable, group-committed) on SQLite: one
-//! caller at a time, and each caller's latency with 16 appending at once.
-//! Also prints p50/p99 per-call latencies for both cases.
+//! Latency of `append_trace` (durable, group-committed, hash-chained) on
+//! SQLite: one caller at a time, and each caller's latency with 16
+//! appending at once. Also prints p50/p99 per-call latencies for both
+//! cases, and measures throughput (records/s) with 64 concurrent appenders
+//! for both durabilities.
 
 // A benchmark aborts on any setup or append failure.
 #![allow(clippy::expect_used)]
@@ -8,8 +10,8 @@
 use behavry_core::{
     AgentId, AgentIdentity, CallKind, DecisionId, Reason, TraceEvent, TraceEventKind, Verdict,
 };
-use behavry_store::Store;
-use criterion::{criterion_group, criterion_main, Criterion};
+use behavry_store::{Durability, Store};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -37,6 +39,9 @@ fn event(i: u64) -> TraceEvent {
             eval_micros: 35,
             session_id: Some("session-1".into()),
             approval_id: None,
+            risk: None,
+            scan: None,
+            workflow: None,
         },
     }
 }
@@ -112,6 +117,27 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    group.finish();
+
+    // Records per second: 64 callers each waiting for their own durable commit.
+    const WRITERS: usize = 64;
+    const PER_WRITER: u64 = 64;
+    let mut group = c.benchmark_group("append_trace_throughput");
+    group.measurement_time(Duration::from_secs(5));
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(WRITERS as u64 * PER_WRITER));
+    for (name, durability) in [
+        ("fsync", Durability::Fsync),
+        ("os_buffered", Durability::OsBuffered),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = rt
+            .block_on(Store::open_dir_durable(dir.path(), durability))
+            .expect("open store");
+        group.bench_function(format!("concurrent_64_{name}"), |b| {
+            b.iter(|| rt.block_on(run_appenders(&store, WRITERS, PER_WRITER)))
+        });
+    }
     group.finish();
 }
 

@@ -1,4 +1,8 @@
-//! `behavry trace tail|show` through the admin API.
+//! `behavry trace tail|show` through the admin API; `verify`, `prove`,
+//! `verify-proof` and `pubkey` from the database or a proof file
+//! ([`integrity`]).
+
+mod integrity;
 
 use serde_json::Value;
 use std::process::ExitCode;
@@ -16,9 +20,56 @@ pub enum TraceCommand {
     },
     /// Print every event of one decision.
     Show { decision_id: String },
+    /// Check the trace's hash chain and signed checkpoints; print the first
+    /// bad record and exit non-zero if anything was changed.
+    Verify {
+        #[command(flatten)]
+        at: integrity::StoreLocation,
+        /// Public key to check checkpoints with (`ed25519:...`, or a file
+        /// holding it); default: the one recorded in the database.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Print the result as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a self-contained proof that a decision is in the trace (JSON).
+    Prove {
+        decision_id: String,
+        #[command(flatten)]
+        at: integrity::StoreLocation,
+    },
+    /// Check a proof written by `prove` with only the public key.
+    VerifyProof {
+        /// Proof file, or `-` for standard input.
+        file: std::path::PathBuf,
+        /// `ed25519:...`, or a file holding it.
+        #[arg(long)]
+        public_key: String,
+    },
+    /// Print the deployment's trace public key.
+    Pubkey {
+        #[command(flatten)]
+        at: integrity::StoreLocation,
+    },
 }
 
 pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        TraceCommand::Verify {
+            at,
+            public_key,
+            json,
+        } => return integrity::verify(ctx, &at, public_key.as_deref(), json).await,
+        TraceCommand::Prove { decision_id, at } => {
+            return integrity::prove(ctx, &at, &decision_id).await
+        }
+        TraceCommand::VerifyProof { file, public_key } => {
+            return integrity::verify_proof(&file, &public_key)
+        }
+        TraceCommand::Pubkey { at } => return integrity::pubkey(ctx, &at).await,
+        TraceCommand::Tail { .. } | TraceCommand::Show { .. } => {}
+    }
     let admin = ctx.admin()?;
     match cmd {
         TraceCommand::Tail { limit, follow } => {
@@ -41,6 +92,10 @@ pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<Exit
             let out = admin.get(&format!("/v1/trace/{decision_id}")).await?;
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
+        TraceCommand::Verify { .. }
+        | TraceCommand::Prove { .. }
+        | TraceCommand::VerifyProof { .. }
+        | TraceCommand::Pubkey { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -32,6 +32,9 @@ pub fn sample_decision_event(decision_id: &DecisionId, tool: &str) -> TraceEvent
             eval_micros: 42,
             session_id: None,
             approval_id: None,
+            risk: None,
+            scan: None,
+            workflow: None,
         },
     }
 }
@@ -120,6 +123,7 @@ pub async fn trace_tail_and_decision_order(store: &Store) -> Result<(), StoreErr
                 action: "approved".to_string(),
                 operator: Some("alice".to_string()),
                 reason: None,
+                detail: None,
             },
         },
         outcome_event(&second),

@@ -1,7 +1,10 @@
 //! Reading the Decision Trace. Rows come back in ascending sequence order.
+//! [`records`] returns rows exactly as stored, chain fields included, for
+//! verification and proofs: nothing is decoded or repaired on the way.
 
 use crate::StoreError;
 use behavry_core::{DecisionId, TraceEvent};
+use behavry_trace::StoredRecord;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
@@ -53,6 +56,51 @@ pub(super) async fn latest_seq(pool: &SqlitePool) -> Result<Option<u64>, StoreEr
         .await
         .map_err(|e| StoreError::db("could not read the decision trace", e))?;
     last.map(to_seq).transpose()
+}
+
+/// seq, decision_id, kind, time, body, prev_hash, hash.
+type RecordRow = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(super) async fn records(
+    pool: &SqlitePool,
+    after_seq: u64,
+    limit: u32,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let Ok(after) = i64::try_from(after_seq) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<RecordRow> = sqlx::query_as(
+        "SELECT seq, decision_id, kind, time, body, prev_hash, hash FROM trace_events \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(|e| StoreError::db("could not read the decision trace", e))?;
+    rows.into_iter()
+        .map(
+            |(seq, decision_id, kind, time_nanos, body, prev_hash, hash)| {
+                Ok(StoredRecord {
+                    seq: to_seq(seq)?,
+                    decision_id,
+                    kind,
+                    time_nanos,
+                    body,
+                    prev_hash: prev_hash.unwrap_or_default(),
+                    hash: hash.unwrap_or_default(),
+                })
+            },
+        )
+        .collect()
 }
 
 fn to_seq(seq: i64) -> Result<u64, StoreError> {

@@ -2,15 +2,20 @@
 //!
 //! One task owns a dedicated connection and receives appends over a bounded
 //! channel. Each time it wakes it takes every append queued at that moment
-//! (up to [`MAX_BATCH`]), writes them with ONE `INSERT` statement (its own
-//! atomic transaction) with the next sequence numbers (`MAX(seq)+1 ..`, cached between batches
-//! and re-read after any failure) and commits; with
+//! (up to [`MAX_BATCH`]), numbers them with the next sequence numbers,
+//! chains them (each row's `prev_hash` is the previous row's `hash`, and
+//! `hash` is the record hash of `behavry_trace::hash`), writes them with ONE
+//! `INSERT` statement (its own atomic transaction) and commits; with
 //! `synchronous=FULL` the commit has reached disk when it returns. Only then
-//! is each caller acknowledged with its own sequence number.
+//! is each caller acknowledged with its own sequence number. The chain head
+//! (last sequence number and hash) is loaded at open, cached between batches
+//! and re-read after any failure. Event bodies are encoded (RFC 8785) by the
+//! appending task, so the writer only hashes.
 //!
 //! Guarantees:
 //! - `append_trace` returning `Ok(seq)` means the event is durably committed
-//!   under `seq`; sequence numbers are contiguous and follow commit order.
+//!   under `seq`; sequence numbers are contiguous and follow commit order,
+//!   and so does the hash chain.
 //! - If a batch fails, nothing of it is committed and every caller in it
 //!   receives the error, so the gateway can fail closed for each call.
 //! - A caller that gives up after enqueueing (its future is dropped) does not
@@ -31,6 +36,7 @@
 use crate::timestamp::to_nanos;
 use crate::StoreError;
 use behavry_core::{TraceEvent, TraceEventKind};
+use behavry_trace::{record_hash, TraceHash};
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,16 +57,41 @@ struct PendingAppend {
     ack: Option<oneshot::Sender<Result<u64, StoreError>>>,
 }
 
+/// The last committed record: the next one is numbered `seq + 1` and
+/// chained to `hash`. `seq == 0` with the genesis hash for an empty trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChainHead {
+    pub(crate) seq: i64,
+    pub(crate) hash: TraceHash,
+}
+
 /// Handle to the writer task; the task stops when the handle is dropped.
 pub(crate) struct TraceWriter {
     queue: mpsc::Sender<PendingAppend>,
+    stopped: &'static str,
 }
 
 impl TraceWriter {
-    pub(crate) fn spawn(conn: SqliteConnection) -> Self {
+    pub(crate) fn spawn(conn: SqliteConnection, head: ChainHead) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(run(conn, receiver));
-        TraceWriter { queue }
+        tokio::spawn(run(conn, receiver, head));
+        TraceWriter {
+            queue,
+            stopped: "trace writer has stopped",
+        }
+    }
+
+    /// A writer that refuses every append (a store opened read-only).
+    pub(crate) fn read_only() -> Self {
+        let (queue, _) = mpsc::channel(1);
+        TraceWriter {
+            queue,
+            stopped: "the store was opened read-only",
+        }
+    }
+
+    pub(crate) fn stopped_reason(&self) -> &'static str {
+        self.stopped
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
@@ -84,7 +115,7 @@ impl TraceWriter {
         event: &TraceEvent,
         ack: Option<oneshot::Sender<Result<u64, StoreError>>>,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(event)
+        let body = behavry_trace::encode_event(event)
             .map_err(|e| StoreError::Invalid(format!("trace event could not be encoded: {e}")))?;
         let pending = PendingAppend {
             decision_id: event.decision_id.0.clone(),
@@ -96,7 +127,7 @@ impl TraceWriter {
         self.queue
             .send(pending)
             .await
-            .map_err(|_| StoreError::Unavailable("trace writer has stopped".to_string()))
+            .map_err(|_| StoreError::Unavailable(self.stopped.to_string()))
     }
 }
 
@@ -105,20 +136,26 @@ pub(crate) fn kind_name(kind: &TraceEventKind) -> &'static str {
     match kind {
         TraceEventKind::Decision { .. } => "decision",
         TraceEventKind::Approval { .. } => "approval",
+        TraceEventKind::Operator { .. } => "operator",
         TraceEventKind::Outcome { .. } => "outcome",
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingAppend>) {
+async fn run(
+    mut conn: SqliteConnection,
+    mut receiver: mpsc::Receiver<PendingAppend>,
+    head: ChainHead,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // Next sequence number, cached between batches; re-read from the table
-    // after any failure so a failed batch never leaves a gap or a duplicate.
-    let mut next_seq: Option<i64> = None;
+    // Chain head, cached between batches; re-read from the table after any
+    // failure so a failed batch never leaves a gap, a duplicate or a break.
+    let mut head = Some(head);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         wait_for_a_durable_append(&mut receiver, &mut batch).await;
-        match write_batch(&mut conn, &batch, next_seq).await {
-            Ok(first_seq) => {
-                next_seq = first_seq.checked_add(batch.len() as i64);
+        match write_batch(&mut conn, &batch, head).await {
+            Ok(new_head) => {
+                head = Some(new_head);
+                let first_seq = new_head.seq - batch.len() as i64 + 1;
                 for (seq, pending) in (first_seq..).zip(batch.drain(..)) {
                     // A caller that stopped waiting still had its event written.
                     if let Some(ack) = pending.ack {
@@ -127,7 +164,7 @@ async fn run(mut conn: SqliteConnection, mut receiver: mpsc::Receiver<PendingApp
                 }
             }
             Err(err) => {
-                next_seq = None;
+                head = None;
                 tracing::error!(events = batch.len(), error = %err, "decision trace write failed");
                 for pending in batch.drain(..) {
                     if let Some(ack) = pending.ack {
@@ -158,41 +195,74 @@ async fn wait_for_a_durable_append(
 
 /// Insert rows from one JSON array parameter: a single statement per batch,
 /// whatever its size.
-const INSERT_BATCH: &str = "INSERT INTO trace_events (seq, decision_id, kind, time, body) \
+const INSERT_BATCH: &str =
+    "INSERT INTO trace_events (seq, decision_id, kind, time, body, prev_hash, hash) \
      SELECT ? + key, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-            json_extract(value, '$[2]'), json_extract(value, '$[3]') \
+            json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
+            json_extract(value, '$[4]'), json_extract(value, '$[5]') \
      FROM json_each(?) ORDER BY key";
 
-/// Write `batch` in one transaction; returns the first assigned sequence number.
+/// Read the chain head from the table.
+pub(crate) async fn load_head(conn: &mut SqliteConnection) -> Result<ChainHead, StoreError> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT seq, hash FROM trace_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| StoreError::db("could not read the decision trace head", e))?;
+    match row {
+        None => Ok(ChainHead {
+            seq: 0,
+            hash: TraceHash::GENESIS,
+        }),
+        Some((seq, Some(hash))) => Ok(ChainHead {
+            seq,
+            hash: TraceHash::from_hex(&hash).map_err(|_| {
+                StoreError::Corrupt(format!("trace record {seq} has a malformed hash"))
+            })?,
+        }),
+        Some((seq, None)) => Err(StoreError::Corrupt(format!(
+            "trace record {seq} is not chained"
+        ))),
+    }
+}
+
+/// Chain and write `batch` in one transaction; returns the new head.
 async fn write_batch(
     conn: &mut SqliteConnection,
     batch: &[PendingAppend],
-    cached_next: Option<i64>,
-) -> Result<i64, StoreError> {
+    cached: Option<ChainHead>,
+) -> Result<ChainHead, StoreError> {
     let fail = |e| StoreError::db("could not write the decision trace", e);
-    let rows: Vec<(&str, &str, i64, &str)> = batch
-        .iter()
-        .map(|p| (p.decision_id.as_str(), p.kind, p.time, p.body.as_str()))
-        .collect();
-    let rows = serde_json::to_string(&rows)
-        .map_err(|e| StoreError::Invalid(format!("trace events could not be encoded: {e}")))?;
     // One statement, so one round trip to the connection's worker thread:
     // an INSERT is its own atomic transaction, and this connection is the
-    // trace table's only writer, so the cached next sequence stays valid.
-    let first = match cached_next {
-        Some(next) => next,
-        None => {
-            let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM trace_events")
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(fail)?;
-            last.unwrap_or(0)
-                .checked_add(1)
-                .ok_or_else(|| StoreError::Corrupt("trace sequence overflow".into()))?
-        }
+    // trace table's only writer, so the cached head stays valid.
+    let start = match cached {
+        Some(head) => head,
+        None => load_head(conn).await?,
     };
+    let mut head = start;
+    let mut rows = Vec::with_capacity(batch.len());
+    for pending in batch {
+        let seq = head
+            .seq
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt("trace sequence overflow".into()))?;
+        let hash = record_hash(to_seq(seq)?, &head.hash, &pending.body)
+            .map_err(|e| StoreError::Corrupt(format!("trace record {seq}: {e}")))?;
+        rows.push((
+            pending.decision_id.as_str(),
+            pending.kind,
+            pending.time,
+            pending.body.as_str(),
+            head.hash.to_hex(),
+            hash.to_hex(),
+        ));
+        head = ChainHead { seq, hash };
+    }
+    let rows = serde_json::to_string(&rows)
+        .map_err(|e| StoreError::Invalid(format!("trace events could not be encoded: {e}")))?;
     let inserted = sqlx::query(INSERT_BATCH)
-        .bind(first)
+        .bind(start.seq + 1)
         .bind(rows)
         .execute(&mut *conn)
         .await
@@ -204,7 +274,7 @@ async fn write_batch(
             batch.len()
         )));
     }
-    Ok(first)
+    Ok(head)
 }
 
 fn to_seq(seq: i64) -> Result<u64, StoreError> {
