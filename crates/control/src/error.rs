@@ -14,8 +14,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("admin token required")]
+    #[error("authentication required: the admin token or a console session")]
     Unauthorized,
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -43,6 +45,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };

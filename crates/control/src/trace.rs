@@ -1,9 +1,10 @@
 //! Reading the Decision Trace: the tail, and every event of one decision.
 
 use crate::error::ApiError;
+use crate::operator::{Operator, Role};
 use crate::ControlState;
 use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::{Extension, Json};
 use behavry_core::DecisionId;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,8 +18,10 @@ pub struct TailQuery {
 
 pub async fn tail(
     State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
     Query(q): Query<TailQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    operator.require(Role::Viewer)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let events = state.gateway.store.tail_trace(q.after, limit).await?;
     Ok(Json(
@@ -28,8 +31,10 @@ pub async fn tail(
 
 pub async fn show(
     State(state): State<Arc<ControlState>>,
+    Extension(operator): Extension<Operator>,
     Path(decision_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    operator.require(Role::Viewer)?;
     let events = state
         .gateway
         .store
