@@ -32,24 +32,35 @@ pub async fn show(State(state): State<Arc<ControlState>>) -> Result<Json<Value>,
     })))
 }
 
-/// Read `behavry_decisions_total{verdict="..."} N` from the metrics text.
+/// Sum `behavry_decisions_total{verdict="...",agent=...,tool=...} N` per
+/// verdict from the metrics text.
 fn decisions_by_verdict(metrics: &str) -> Value {
-    let mut out = Map::new();
-    for verdict in ["allow", "deny", "intercept"] {
-        out.insert(verdict.to_string(), Value::from(0u64));
-    }
+    let mut totals = [("allow", 0u64), ("deny", 0), ("intercept", 0)];
     for line in metrics.lines() {
-        let Some(rest) = line.strip_prefix("behavry_decisions_total{verdict=\"") else {
+        let Some(rest) = line.strip_prefix("behavry_decisions_total{") else {
             continue;
         };
-        let Some((verdict, value)) = rest.split_once("\"}") else {
+        let Some((labels, value)) = rest.rsplit_once('}') else {
             continue;
         };
-        if let Ok(n) = value.trim().parse::<f64>() {
-            out.insert(verdict.to_string(), Value::from(n as u64));
+        let Ok(n) = value.trim().parse::<f64>() else {
+            continue;
+        };
+        for (verdict, total) in totals.iter_mut() {
+            if labels
+                .split(',')
+                .any(|l| l == format!("verdict=\"{verdict}\""))
+            {
+                *total += n as u64;
+            }
         }
     }
-    Value::Object(out)
+    Value::Object(
+        totals
+            .into_iter()
+            .map(|(v, n)| (v.to_string(), Value::from(n)))
+            .collect::<Map<String, Value>>(),
+    )
 }
 
 #[cfg(test)]
@@ -59,8 +70,9 @@ mod tests {
     #[test]
     fn reads_decision_counters() {
         let text = "# TYPE behavry_decisions counter\n\
-                    behavry_decisions_total{verdict=\"allow\"} 7\n\
-                    behavry_decisions_total{verdict=\"deny\"} 2\n\
+                    behavry_decisions_total{verdict=\"allow\",agent=\"a\",tool=\"db.q\"} 5\n\
+                    behavry_decisions_total{verdict=\"allow\",agent=\"b\",tool=\"db.q\"} 2\n\
+                    behavry_decisions_total{verdict=\"deny\",agent=\"a\",tool=\"unknown\"} 2\n\
                     behavry_other_total 9\n";
         assert_eq!(
             decisions_by_verdict(text),

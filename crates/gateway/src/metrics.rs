@@ -12,6 +12,11 @@ use prometheus_client::registry::Registry;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct VerdictLabels {
     pub verdict: String,
+    /// The agent's registered name (bounded by the agent registry).
+    pub agent: String,
+    /// `upstream.tool` for configured upstreams, `unknown` otherwise, so a
+    /// name an agent makes up cannot grow the label set.
+    pub tool: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -45,7 +50,11 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("behavry");
         let decisions = Family::<VerdictLabels, Counter>::default();
-        registry.register("decisions", "Decisions by verdict", decisions.clone());
+        registry.register(
+            "decisions",
+            "Decisions by verdict, agent and tool",
+            decisions.clone(),
+        );
         let decision_seconds = Histogram::new(exponential_buckets(0.000_01, 2.0, 16));
         registry.register(
             "decision_duration_seconds",

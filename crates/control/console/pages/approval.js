@@ -96,14 +96,18 @@ function ruleText(rule) {
 function extra(title, value, listKey) {
   if (!value) return null;
   const items = Array.isArray(value) ? value : Array.isArray(value[listKey]) ? value[listKey] : null;
+  const score = typeof value.score === 'number' ? ` · score ${value.score.toFixed(2)}${value.learning ? ' (learning)' : ''}` : '';
   return h('section', { class: 'panel', testid: `extra-${listKey}` },
-    h('h2', {}, title),
+    h('h2', {}, title + score),
+    value.summary ? h('p', { class: 'muted' }, value.summary) : null,
     items ? h('ul', { class: 'reasons' }, items.map((i) => h('li', {}, typeof i === 'string' ? i : describe(i)))) : json(value));
 }
 
 function describe(item) {
-  const label = item.message || item.description || item.name || item.rule || item.tool || '';
-  const tag = item.severity || item.level || item.score || item.kind || '';
+  const label = item.detail || item.message || item.description || item.name || item.rule || item.tool || '';
+  const tag = typeof item.contribution === 'number'
+    ? `${item.name} +${item.contribution.toFixed(2)}`
+    : item.severity || item.level || item.score || item.kind || '';
   return [tag ? h('span', { class: 'reason-source' }, String(tag)) : null, h('span', {}, label || JSON.stringify(item))];
 }
 

@@ -24,6 +24,12 @@ export function render(main) {
     } catch {
       switches = null;
     }
+    let sinks = null;
+    try {
+      sinks = (await get('/v1/sinks')).sinks;
+    } catch {
+      sinks = null;
+    }
     const d = o.decisions_since_start;
     const policyOk = !o.policy.last_error;
     replace(cards,
@@ -45,7 +51,8 @@ export function render(main) {
       h('a', { class: `card card-link ${switches && switches.length ? 'card-alert' : ''}`, href: '#/kill', testid: 'card-kill' },
         h('div', { class: 'card-label' }, 'Kill switch'),
         h('div', { class: 'card-value small' }, switches === null ? 'unavailable' : switches.length ? `${switches.length} engaged` : 'Off'),
-        h('div', { class: 'card-foot' }, `store ${o.store}`)));
+        h('div', { class: 'card-foot' }, `store ${o.store}`)),
+      sinkCard(sinks));
   };
 
   const loadRecent = async () => {
@@ -77,5 +84,26 @@ function card(label, value, kind, foot) {
   return h('div', { class: `card card-${kind}` },
     h('div', { class: 'card-label' }, label),
     h('div', { class: 'card-value' }, String(value ?? 0)),
+    h('div', { class: 'card-foot' }, foot));
+}
+
+// Trace delivery to SIEMs: the backlog of every sink, and whether any is
+// failing or had to skip records under its retention limit.
+function sinkCard(sinks) {
+  if (sinks === null) return card('Trace delivery', 'unavailable', 'muted', 'sink status could not be read');
+  if (!sinks.length) return card('Trace delivery', 'No sinks', 'muted', 'the trace stays in the store only');
+  const backlog = sinks.reduce((n, s) => n + s.backlog_records, 0);
+  const oldest = Math.max(...sinks.map((s) => s.backlog_age_seconds));
+  const failing = sinks.filter((s) => s.last_error && s.retrying > 0);
+  const dropped = sinks.some((s) => s.retention_exceeded);
+  const alert = failing.length || dropped;
+  const foot = dropped
+    ? 'records skipped under a retention limit'
+    : failing.length
+      ? `${failing.map((s) => s.name).join(', ')} failing: ${failing[0].last_error}`
+      : `${sinks.length} sink(s) · oldest undelivered ${Math.round(oldest)}s`;
+  return h('div', { class: `card ${alert ? 'card-alert' : ''}`, testid: 'card-sinks' },
+    h('div', { class: 'card-label' }, 'Trace delivery backlog'),
+    h('div', { class: 'card-value' }, String(backlog)),
     h('div', { class: 'card-foot' }, foot));
 }
