@@ -89,5 +89,88 @@ fn step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, step);
+/// The behavioural-baseline part of the step: build the observation, score
+/// it against four weeks of history (three analysts) and render
+/// `input.risk`, then decide with it — what `gateway::risk` adds per call.
+fn risk_step(c: &mut Criterion) {
+    use behavry_baseline::{BaselineConfig, Baselines, Observation};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let Ok(policy) = PolicyHandle::load_dir(&dir) else {
+        eprintln!("default policy set did not load from {}", dir.display());
+        return;
+    };
+    let Ok(mut baselines) = Baselines::new(BaselineConfig::default()) else {
+        return;
+    };
+    let start = time::macros::datetime!(2026-02-02 00:00 UTC);
+    let tables = ["sales", "orders", "products"];
+    for day in 0..28i64 {
+        if day % 7 >= 5 {
+            continue;
+        }
+        for hour in 8..18i64 {
+            for call in 0..8i64 {
+                for (i, agent) in ["data-analyst-primary", "data-analyst-2", "data-analyst-3"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let t = start
+                        + time::Duration::days(day)
+                        + time::Duration::hours(hour)
+                        + time::Duration::minutes(call * 7 + i as i64);
+                    let mut o = Observation::new(t, agent, "analyst", "database.query");
+                    o.resource = Some(tables[(call as usize + i) % 3].to_string());
+                    o.volume = Some(1000.0);
+                    baselines.update(&o);
+                }
+            }
+        }
+    }
+    let baselines = std::sync::Mutex::new(baselines);
+    let agent = AgentIdentity {
+        id: AgentId("0192f0c1-0000-7000-8000-000000000001".into()),
+        name: "data-analyst-primary".into(),
+        role: "analyst".into(),
+        labels: Default::default(),
+        owner: None,
+    };
+    let now = time::macros::datetime!(2026-03-03 10:14 UTC);
+    let mut group = c.benchmark_group("decision_step");
+    let arguments = json!({"sql": "select id, name from sales where region = 'EU' limit 50"});
+    group.bench_function("risk score only", |b| {
+        b.iter(|| {
+            let mut o = Observation::new(now, &agent.name, &agent.role, "database.query");
+            o.resource = Some("sales".into());
+            let Ok(guard) = baselines.lock() else {
+                return None;
+            };
+            Some(guard.score(&o).to_policy_value())
+        })
+    });
+    group.bench_function("allow database.query with risk", |b| {
+        b.iter(|| {
+            let call = ToolCall {
+                method: CallKind::ToolsCall,
+                upstream: "database".into(),
+                tool: "query".into(),
+                arguments: arguments.clone(),
+            };
+            let mut input = PolicyInput::new(agent.clone(), call, now, RequestMeta::default());
+            let mut o = Observation::new(now, &agent.name, &agent.role, "database.query");
+            o.resource = Some("sales".into());
+            input.risk = baselines.lock().ok().map(|g| g.score(&o).to_policy_value());
+            let set = policy.current();
+            let mut evaluator = set.evaluator();
+            decide(
+                DecisionId("bench".into()),
+                &input,
+                &Guards::default(),
+                &mut evaluator,
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, step, risk_step);
 criterion_main!(benches);

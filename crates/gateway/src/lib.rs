@@ -9,6 +9,7 @@
 
 mod approval_sweep;
 mod approvals;
+mod clock;
 mod context;
 mod controls;
 mod credentials;
@@ -24,8 +25,11 @@ mod metrics;
 mod modern;
 pub mod notify;
 mod origin;
+mod pinning;
 mod pipeline;
 mod reply;
+mod risk;
+mod scanning;
 mod session;
 mod settle;
 mod stages;
@@ -34,9 +38,12 @@ mod upstreams;
 mod visibility;
 
 pub use approvals::{release_of, ApprovalError, ApprovalHub, Approver, Release};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use controls::{compile_pattern, KillOutcome};
 pub use credentials::{hash_credential, mint_credential, AgentDirectory, AuthError};
 pub use http::router;
 pub use metrics::Metrics;
+pub use risk::RiskStage;
+pub use scanning::{ContentScanning, ResultThresholds};
 pub use state::{Gateway, GatewaySettings};
 pub use upstreams::{UnavailableError, Upstreams};

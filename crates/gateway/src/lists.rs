@@ -67,7 +67,10 @@ impl ListKind {
 pub async fn aggregate(ctx: &CallCtx, kind: ListKind) -> Value {
     let upstreams = ctx.reachable_upstreams();
     let fetches = upstreams.iter().map(|name| fetch_all(ctx, name, kind));
-    let per_upstream = join_all(fetches).await;
+    let mut per_upstream = join_all(fetches).await;
+    if matches!(kind, ListKind::Tools) {
+        per_upstream = crate::pinning::admit_tools(ctx, &upstreams, per_upstream).await;
+    }
     let policy = ctx.gw.policy.current();
     let mut evaluator = policy.evaluator();
     let (field, call_kind) = kind.name_field();

@@ -22,7 +22,6 @@ use behavry_core::{
 use behavry_protocol as proto;
 use serde_json::{json, Value};
 use std::time::Instant;
-use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -67,7 +66,7 @@ pub async fn decided_call(
     let mut input = PolicyInput::new(
         (*ctx.agent).clone(),
         call,
-        OffsetDateTime::now_utc(),
+        ctx.gw.clock.now(),
         ctx.request_meta(target.meta.clone(), false),
     );
     let decision_id = DecisionId(uuid::Uuid::now_v7().to_string());
@@ -130,11 +129,15 @@ pub async fn decided_call(
         }
         Plan::None => None,
     };
-    record_metric(ctx, decision.verdict);
+    record_metric(
+        ctx,
+        decision.verdict,
+        known.then(|| format!("{upstream}.{tool}")),
+    );
 
     let event = TraceEvent {
         decision_id: decision.id.clone(),
-        time: OffsetDateTime::now_utc(),
+        time: ctx.gw.clock.now(),
         event: TraceEventKind::Decision {
             agent: (*ctx.agent).clone(),
             method: kind,
@@ -392,12 +395,14 @@ pub(crate) fn decision_data(decision: &Decision) -> Value {
     })
 }
 
-fn record_metric(ctx: &CallCtx, verdict: Verdict) {
+fn record_metric(ctx: &CallCtx, verdict: Verdict, qualified_tool: Option<String>) {
     ctx.gw
         .metrics
         .decisions
         .get_or_create(&crate::metrics::VerdictLabels {
             verdict: verdict.as_str().to_string(),
+            agent: ctx.agent.name.clone(),
+            tool: qualified_tool.unwrap_or_else(|| "unknown".into()),
         })
         .inc();
 }
@@ -408,7 +413,7 @@ pub(crate) fn outcome(ctx: &CallCtx, decision_id: &DecisionId, outcome: CallOutc
     let gw = ctx.gw.clone();
     let event = TraceEvent {
         decision_id: decision_id.clone(),
-        time: OffsetDateTime::now_utc(),
+        time: gw.clock.now(),
         event: TraceEventKind::Outcome { outcome },
     };
     tokio::spawn(async move {

@@ -18,32 +18,40 @@ use serde_json::Value;
 
 /// Per-call state kept between the decision and the outcome.
 #[derive(Debug, Default)]
-pub(crate) struct StageState {}
+pub(crate) struct StageState {
+    /// The call as the behavioural baseline saw it at decision time.
+    pub(crate) risk: Option<behavry_baseline::Observation>,
+}
 
 /// Enrich the policy input (`risk`, `scan`, `workflow`) before deciding.
 pub(crate) async fn before_decision(
-    _ctx: &CallCtx,
-    _input: &mut PolicyInput,
-    _state: &mut StageState,
+    ctx: &CallCtx,
+    input: &mut PolicyInput,
+    state: &mut StageState,
 ) -> Result<(), Reason> {
+    crate::risk::before_decision(ctx, input, &mut state.risk);
+    crate::pinning::check_call(ctx, input).await?;
+    crate::scanning::before_decision(ctx, input);
     Ok(())
 }
 
 /// Inspect (and possibly redact, annotate or block) a successful result.
 pub(crate) async fn after_result(
-    _ctx: &CallCtx,
-    _input: &PolicyInput,
+    ctx: &CallCtx,
+    input: &PolicyInput,
     _state: &StageState,
     result: Value,
 ) -> Result<Value, String> {
+    let result = crate::scanning::after_result(ctx, input, result)?;
     Ok(result)
 }
 
 /// Learn from a call that ran; `result` is what the upstream returned.
 pub(crate) fn on_outcome(
-    _ctx: &CallCtx,
+    ctx: &CallCtx,
     _input: &PolicyInput,
-    _state: &StageState,
-    _result: Option<&Value>,
+    state: &StageState,
+    result: Option<&Value>,
 ) {
+    crate::risk::on_outcome(ctx, state.risk.as_ref(), result);
 }

@@ -39,6 +39,11 @@ pub struct GatewaySettings {
     /// name a loopback `Host` (and `Origin`, when sent), which defeats DNS
     /// rebinding from a browser on the same machine.
     pub loopback_only: bool,
+    /// The behavioural baseline (`[risk]`).
+    pub risk: behavry_config::RiskSettings,
+    /// Content scanning of arguments, results and tool definitions;
+    /// `None` when `[scan] enabled = false`.
+    pub scanning: Option<Arc<crate::scanning::ContentScanning>>,
 }
 
 impl Default for GatewaySettings {
@@ -56,6 +61,8 @@ impl Default for GatewaySettings {
             max_body_bytes: 4 * 1024 * 1024,
             session_idle: Duration::from_secs(3600),
             loopback_only: true,
+            risk: behavry_config::RiskSettings::default(),
+            scanning: None,
         }
     }
 }
@@ -74,6 +81,12 @@ pub struct Gateway {
     pub upstreams: Upstreams,
     pub sessions: Sessions,
     pub metrics: Metrics,
+    /// Pinned tool definitions (cache of the store's pin table).
+    pub(crate) pins: crate::pinning::ToolPins,
+    /// "Now" for `input.time` and the baseline (injectable in tests).
+    pub clock: Arc<dyn crate::clock::Clock>,
+    /// The behavioural baseline: scores calls, learns from those that ran.
+    pub risk: crate::risk::RiskStage,
 }
 
 impl Gateway {
@@ -83,8 +96,26 @@ impl Gateway {
         store: Store,
         upstreams: Upstreams,
     ) -> Arc<Self> {
+        Self::with_clock(
+            settings,
+            policy,
+            store,
+            upstreams,
+            Arc::new(crate::clock::SystemClock),
+        )
+    }
+
+    /// `new` with an explicit clock (tests move a `ManualClock`).
+    pub fn with_clock(
+        settings: GatewaySettings,
+        policy: PolicyHandle,
+        store: Store,
+        upstreams: Upstreams,
+        clock: Arc<dyn crate::clock::Clock>,
+    ) -> Arc<Self> {
         let notifier =
             Notifier::start(settings.notifications.clone(), settings.console_url.clone());
+        let risk = crate::risk::RiskStage::new(&settings.risk);
         Arc::new(Gateway {
             approvals: ApprovalHub::new(store.clone(), settings.redaction.clone(), notifier),
             controls: Controls::default(),
@@ -97,6 +128,9 @@ impl Gateway {
             upstreams,
             sessions: Sessions::default(),
             metrics: Metrics::new(),
+            pins: Default::default(),
+            risk,
+            clock,
         })
     }
 
