@@ -30,6 +30,10 @@ use std::sync::Arc;
 
 /// Secrets in a result are redacted from this confidence on.
 pub const REDACT_MIN_CONFIDENCE: f32 = 0.8;
+/// Secrets found in arguments at this confidence or more are masked in
+/// what the trace and approval requests record (lower than the result
+/// threshold: recording a false positive masked costs little).
+pub const RECORD_MASK_MIN_CONFIDENCE: f32 = 0.5;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FindingLabels {
@@ -160,6 +164,26 @@ impl ContentScanning {
         }
     }
 
+    /// `input.scan` for the call's arguments, and — when secrets were
+    /// found — the arguments with those secrets masked, which is what the
+    /// trace and approval requests record instead of the originals.
+    pub fn scan_arguments_for_record(&self, arguments: &Value) -> (Value, Option<Value>) {
+        let report = self.scanner.scan_arguments(arguments);
+        self.count(&report);
+        let masked = report
+            .has(Kind::Secret, RECORD_MASK_MIN_CONFIDENCE)
+            .then(|| {
+                actions::redact(
+                    arguments,
+                    &report,
+                    &[Kind::Secret],
+                    RECORD_MASK_MIN_CONFIDENCE,
+                )
+                .0
+            });
+        (report.to_policy_value(), masked)
+    }
+
     /// `input.scan` for the call's arguments.
     pub fn scan_arguments(&self, arguments: &Value) -> Value {
         let report = self.scanner.scan_arguments(arguments);
@@ -221,10 +245,12 @@ fn log_findings(upstream: &str, tool: &str, report: &ScanReport, planned: &[Resu
 }
 
 /// Fill `input.scan` before the decision (arguments of every decided call).
-pub(crate) fn before_decision(ctx: &CallCtx, input: &mut PolicyInput) {
-    if let Some(scanning) = &ctx.gw.settings.scanning {
-        input.scan = Some(scanning.scan_arguments(&input.call.arguments));
-    }
+/// Returns the arguments to record when secrets had to be masked.
+pub(crate) fn before_decision(ctx: &CallCtx, input: &mut PolicyInput) -> Option<Value> {
+    let scanning = ctx.gw.settings.scanning.as_ref()?;
+    let (scan, masked) = scanning.scan_arguments_for_record(&input.call.arguments);
+    input.scan = Some(scan);
+    masked
 }
 
 /// Block, redact or wrap a result before it reaches the agent.

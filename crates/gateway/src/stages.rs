@@ -21,6 +21,9 @@ use serde_json::Value;
 pub(crate) struct StageState {
     /// The call as the behavioural baseline saw it at decision time.
     pub(crate) risk: Option<behavry_baseline::Observation>,
+    /// The arguments with secrets masked, when scanning found any: what the
+    /// trace and approval requests record.
+    pub(crate) recorded_arguments: Option<Value>,
 }
 
 /// Enrich the policy input (`risk`, `scan`, `workflow`) before deciding.
@@ -31,7 +34,7 @@ pub(crate) async fn before_decision(
 ) -> Result<(), Reason> {
     crate::risk::before_decision(ctx, input, &mut state.risk);
     crate::pinning::check_call(ctx, input).await?;
-    crate::scanning::before_decision(ctx, input);
+    state.recorded_arguments = crate::scanning::before_decision(ctx, input);
     Ok(())
 }
 
