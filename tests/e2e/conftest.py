@@ -250,6 +250,7 @@ def gateway(request: pytest.FixtureRequest, behavry_bin: Path, tmp_path: Path) -
         approvals_timeout_secs: int = 30,
         extra: Mapping[str, Mapping[str, Any]] | None = None,
         ready_timeout: float = 60.0,
+        notifications: Sequence[Mapping[str, Any]] = (),
     ) -> Gateway:
         index = len(running)
         base = tmp_path / f"gateway-{index}"
@@ -265,7 +266,7 @@ def gateway(request: pytest.FixtureRequest, behavry_bin: Path, tmp_path: Path) -
         for name, body in (extra or {}).items():
             tables.setdefault(name, {}).update(body)
         config_path = base / "behavry.toml"
-        config_path.write_text(render_toml(tables, {"upstreams": list(upstreams)}))
+        config_path.write_text(render_toml(tables, {"upstreams": list(upstreams), "notifications": list(notifications)}))
         log_path = base / "behavry.log"
         _register_log(request, f"behavry gateway {index}", log_path)
         _register_log(request, f"behavry.toml {index}", config_path)

@@ -45,15 +45,34 @@ enum Command {
     /// Test and evaluate policies.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
+    /// Add, list and disable console operators.
+    #[command(subcommand)]
+    Operator(commands::operator::OperatorCommand),
     /// List and resolve held calls.
     #[command(subcommand)]
     Approvals(commands::approvals::ApprovalsCommand),
+    /// Engage or list kill switches (global, agent, workflow, upstream, tool).
+    Kill(commands::kill::KillArgs),
+    /// Release a kill switch.
+    Unkill(commands::kill::UnkillArgs),
     /// Read the Decision Trace.
     #[command(subcommand)]
     Trace(commands::trace::TraceCommand),
     /// Validate the configuration file.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// Show an agent's behavioural baseline; evaluate it on event streams; generate synthetic activity.
+    #[command(subcommand)]
+    Baseline(commands::baseline::BaselineCommand),
+    /// Scan content and evaluate the scanners on labelled data.
+    #[command(subcommand)]
+    Scan(commands::scan::ScanCommand),
+    /// List tool definitions withheld after a change or a poisoning finding; approve them.
+    #[command(subcommand)]
+    Tools(commands::tools::ToolsCommand),
+    /// Delegate a workflow token to a sub-agent offline; inspect a token.
+    #[command(subcommand)]
+    Workflow(commands::workflow::WorkflowCommand),
 }
 
 fn main() -> ExitCode {
@@ -80,9 +99,16 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(&ctx, args).await,
             Command::Agent(cmd) => commands::agent::run(&ctx, cmd).await,
             Command::Policy(cmd) => commands::policy::run(&ctx, cmd),
+            Command::Operator(cmd) => commands::operator::run(&ctx, cmd).await,
             Command::Approvals(cmd) => commands::approvals::run(&ctx, cmd).await,
+            Command::Kill(args) => commands::kill::kill(&ctx, args).await,
+            Command::Unkill(args) => commands::kill::unkill(&ctx, args).await,
             Command::Trace(cmd) => commands::trace::run(&ctx, cmd).await,
             Command::Config(cmd) => commands::config::run(&ctx, cmd),
+            Command::Baseline(cmd) => commands::baseline::run(&ctx, cmd).await,
+            Command::Scan(cmd) => commands::scan::run(cmd),
+            Command::Tools(cmd) => commands::tools::run(&ctx, cmd).await,
+            Command::Workflow(cmd) => commands::workflow::run(cmd),
         }
     });
     match result {

@@ -6,14 +6,22 @@
 //! `Config`. Secret references (`${env:NAME}`) are checked for syntax here
 //! and resolved only when the gateway starts (`resolve_secrets`).
 
+mod approvals;
 mod raw;
+mod risk;
+mod scan;
 mod secrets;
+mod sinks;
 mod validate;
 
+pub use approvals::{ApprovalsConfig, NotificationConfig, NotificationKind, NOTIFICATION_EVENTS};
+pub use risk::{valid_tool_pattern, RiskSettings};
+pub use scan::{ScanSettings, DEFAULT_SCAN_MAX_BYTES};
 pub use secrets::{resolve_secret, SecretError};
+pub use sinks::{SinkConfig, SinkEncoding, SinkKind, SinkStart, SinkTarget, SinkTlsConfig};
 pub use validate::{
-    valid_upstream_name, AdminConfig, ApprovalsConfig, Config, PolicyConfig, ServerConfig,
-    StorageConfig, TraceConfig, UpstreamConfig, UpstreamTransportConfig,
+    valid_upstream_name, AdminConfig, Config, PolicyConfig, ServerConfig, StorageConfig,
+    TraceConfig, UpstreamConfig, UpstreamTransportConfig,
 };
 
 use std::path::Path;

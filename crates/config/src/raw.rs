@@ -1,6 +1,7 @@
 //! The configuration file as written: every table rejects unknown fields so
 //! that a typo is an error, not a silently ignored setting.
 
+pub use crate::approvals::{RawApprovals, RawNotification};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -21,6 +22,14 @@ pub struct RawConfig {
     pub approvals: RawApprovals,
     #[serde(default)]
     pub upstreams: Vec<RawUpstream>,
+    #[serde(default)]
+    pub notifications: Vec<RawNotification>,
+    #[serde(default)]
+    pub sinks: Vec<crate::sinks::RawSink>,
+    #[serde(default)]
+    pub scan: crate::scan::RawScan,
+    #[serde(default)]
+    pub risk: crate::risk::RawRisk,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +45,9 @@ pub struct RawServer {
 #[serde(deny_unknown_fields)]
 pub struct RawAdmin {
     pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub session_idle_secs: Option<u64>,
+    pub session_max_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,13 +70,8 @@ pub struct RawTrace {
     pub arguments: Option<String>,
     pub durability: Option<String>,
     pub redact_keys: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawApprovals {
-    pub timeout_secs: Option<u64>,
-    pub keepalive_secs: Option<u64>,
+    pub checkpoint_every_secs: Option<u64>,
+    pub checkpoint_every_records: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! Validation of the raw file into a typed `Config`, collecting every
 //! problem. No I/O happens here: paths are only resolved, not touched.
 
+use crate::approvals::{ApprovalsConfig, NotificationConfig};
 use crate::raw::{RawConfig, RawUpstream};
 use crate::secrets::reference;
 use crate::ConfigError;
@@ -18,7 +19,11 @@ pub struct Config {
     pub storage: StorageConfig,
     pub trace: TraceConfig,
     pub approvals: ApprovalsConfig,
+    pub notifications: Vec<NotificationConfig>,
     pub upstreams: Vec<UpstreamConfig>,
+    pub sinks: Vec<crate::sinks::SinkConfig>,
+    pub scan: crate::scan::ScanSettings,
+    pub risk: crate::risk::RiskSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +37,13 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdminConfig {
     pub listen: SocketAddr,
+    /// The console's public origin (`https://host[:port]`) when it is
+    /// reached through a proxy; `https` makes session cookies `Secure`.
+    pub public_url: Option<String>,
+    /// A console session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A console session ends this long after sign-in.
+    pub session_max: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,12 +66,12 @@ pub struct TraceConfig {
     /// before its call is forwarded. `false` (`"os-buffered"`): it survives a
     /// gateway crash but not a power loss.
     pub fsync: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApprovalsConfig {
-    pub timeout: Duration,
-    pub keepalive: Duration,
+    /// Seal the trace with a signed checkpoint when records have waited
+    /// this long (`checkpoint_every_secs`, default 10)...
+    pub checkpoint_every: Duration,
+    /// ...or as soon as this many are waiting (`checkpoint_every_records`,
+    /// default 4096; also the most records one checkpoint covers).
+    pub checkpoint_every_records: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +114,34 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         &mut problems,
         "admin.listen",
         raw.admin.listen.as_deref().unwrap_or(DEFAULT_ADMIN_LISTEN),
+    );
+    let public_url = raw
+        .admin
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/').to_string());
+    if let Some(url) = &public_url {
+        if !valid_origin(url) {
+            problems.push(format!(
+                "admin.public_url `{url}` must be an origin: http(s)://host[:port], without a path"
+            ));
+        }
+    }
+    let console_idle = bounded(
+        &mut problems,
+        "admin.session_idle_secs",
+        raw.admin.session_idle_secs,
+        1800,
+        60,
+        86_400,
+    );
+    let console_max = bounded(
+        &mut problems,
+        "admin.session_max_secs",
+        raw.admin.session_max_secs,
+        43_200,
+        300,
+        30 * 86_400,
     );
     if let (Some(a), Some(b)) = (listen, admin_listen) {
         if a == b && a.port() != 0 {
@@ -170,22 +210,28 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         }
     };
 
-    let timeout_secs = bounded(
+    let checkpoint_every_secs = bounded(
         &mut problems,
-        "approvals.timeout_secs",
-        raw.approvals.timeout_secs,
-        300,
+        "trace.checkpoint_every_secs",
+        raw.trace.checkpoint_every_secs,
+        10,
         1,
-        7 * 24 * 3600,
+        24 * 3600,
     );
-    let keepalive_secs = bounded(
+    let checkpoint_every_records = bounded(
         &mut problems,
-        "approvals.keepalive_secs",
-        raw.approvals.keepalive_secs,
-        15,
+        "trace.checkpoint_every_records",
+        raw.trace.checkpoint_every_records,
+        4096,
         1,
-        300,
+        1_000_000,
     );
+
+    let approvals = crate::approvals::validate_approvals(&mut problems, raw.approvals);
+    let notifications = crate::approvals::validate_notifications(&mut problems, raw.notifications);
+    let sinks = crate::sinks::validate_sinks(&mut problems, raw.sinks, base);
+    let scan = crate::scan::validate_scan(&mut problems, raw.scan, base);
+    let risk = crate::risk::validate_risk(&mut problems, raw.risk);
 
     if let Some(url) = &raw.storage.url {
         if !(url.starts_with("sqlite://")
@@ -225,6 +271,9 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         },
         admin: AdminConfig {
             listen: admin_listen,
+            public_url,
+            session_idle: Duration::from_secs(console_idle),
+            session_max: Duration::from_secs(console_max),
         },
         policy: PolicyConfig {
             dir: policy_dir,
@@ -234,12 +283,18 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         storage: StorageConfig {
             url: raw.storage.url,
         },
-        trace: TraceConfig { redaction, fsync },
-        approvals: ApprovalsConfig {
-            timeout: Duration::from_secs(timeout_secs),
-            keepalive: Duration::from_secs(keepalive_secs),
+        trace: TraceConfig {
+            redaction,
+            fsync,
+            checkpoint_every: Duration::from_secs(checkpoint_every_secs),
+            checkpoint_every_records,
         },
+        approvals,
+        notifications,
         upstreams,
+        sinks,
+        scan,
+        risk,
     })
 }
 
@@ -253,7 +308,16 @@ fn socket(problems: &mut Vec<String>, field: &str, value: &str) -> Option<Socket
     }
 }
 
-fn bounded(
+/// `http(s)://host[:port]` with nothing after the authority.
+fn valid_origin(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    matches!(rest, Some(authority) if !authority.is_empty()
+        && !authority.contains(['/', '?', '#', '@', ' ']))
+}
+
+pub(crate) fn bounded(
     problems: &mut Vec<String>,
     field: &str,
     value: Option<u64>,

@@ -45,7 +45,10 @@ fn rules_and_notifications_parse() {
     assert_eq!(cfg.approvals.rate_per_minute, 5);
     assert_eq!(cfg.approvals.max_pending_per_agent, 3);
     assert_eq!(cfg.approvals.retry_window.as_secs(), 60);
-    assert_eq!(cfg.approvals.console_url.as_deref(), Some("https://behavry.example"));
+    assert_eq!(
+        cfg.approvals.console_url.as_deref(),
+        Some("https://behavry.example")
+    );
     let [rule] = cfg.approvals.rules.as_slice() else {
         panic!("one rule expected")
     };
@@ -62,20 +65,59 @@ fn rules_and_notifications_parse() {
 #[test]
 fn mistakes_are_reported_together() {
     let cases = [
-        ("[[approvals.rules]]\nname = \"default\"", "built-in fallback"),
-        ("[[approvals.rules]]\nrequired_role = \"root\"", "approver or admin"),
-        ("[[approvals.rules]]\ndefault_outcome = \"maybe\"", "deny or approve"),
-        ("[[approvals.rules]]\nrequired_approvals = 0", "required_approvals"),
-        ("[[approvals.rules]]\nescalate_after_secs = 10", "escalate_to is not"),
-        ("[[approvals.rules]]\ntimeout_secs = 60\nescalate_after_secs = 60\nescalate_to = \"s\"", "escalate_after_secs"),
-        ("[[approvals.rules]]\nescalate_to = \"s\"", "escalate_after_secs is not"),
-        ("[[approvals.rules]]\nname = \"a\"\n[[approvals.rules]]\nname = \"a\"", "used twice"),
+        (
+            "[[approvals.rules]]\nname = \"default\"",
+            "built-in fallback",
+        ),
+        (
+            "[[approvals.rules]]\nrequired_role = \"root\"",
+            "approver or admin",
+        ),
+        (
+            "[[approvals.rules]]\ndefault_outcome = \"maybe\"",
+            "deny or approve",
+        ),
+        (
+            "[[approvals.rules]]\nrequired_approvals = 0",
+            "required_approvals",
+        ),
+        (
+            "[[approvals.rules]]\nescalate_after_secs = 10",
+            "escalate_to is not",
+        ),
+        (
+            "[[approvals.rules]]\ntimeout_secs = 60\nescalate_after_secs = 60\nescalate_to = \"s\"",
+            "escalate_after_secs",
+        ),
+        (
+            "[[approvals.rules]]\nescalate_to = \"s\"",
+            "escalate_after_secs is not",
+        ),
+        (
+            "[[approvals.rules]]\nname = \"a\"\n[[approvals.rules]]\nname = \"a\"",
+            "used twice",
+        ),
         ("[approvals]\nconsole_url = \"ftp://x\"", "console_url"),
-        ("[[notifications]]\nkind = \"webhook\"\nurl = \"https://x\"", "signing secret"),
-        ("[[notifications]]\nkind = \"webhook\"\nurl = \"https://x\"\nsecret = \"literal\"", "not a literal"),
-        ("[[notifications]]\nkind = \"pager\"\nurl = \"https://x\"", "webhook or slack"),
-        ("[[notifications]]\nkind = \"slack\"\nurl = \"file:///etc/passwd\"", "http(s) URL"),
-        ("[[notifications]]\nkind = \"slack\"\nurl = \"https://x\"\nevents = [\"everything\"]", "unknown event"),
+        (
+            "[[notifications]]\nkind = \"webhook\"\nurl = \"https://x\"",
+            "signing secret",
+        ),
+        (
+            "[[notifications]]\nkind = \"webhook\"\nurl = \"https://x\"\nsecret = \"literal\"",
+            "not a literal",
+        ),
+        (
+            "[[notifications]]\nkind = \"pager\"\nurl = \"https://x\"",
+            "webhook or slack",
+        ),
+        (
+            "[[notifications]]\nkind = \"slack\"\nurl = \"file:///etc/passwd\"",
+            "http(s) URL",
+        ),
+        (
+            "[[notifications]]\nkind = \"slack\"\nurl = \"https://x\"\nevents = [\"everything\"]",
+            "unknown event",
+        ),
     ];
     for (text, needle) in cases {
         let err = parse(text, Path::new("/")).expect_err(text);

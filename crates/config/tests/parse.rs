@@ -117,3 +117,26 @@ fn trace_durability_setting() {
     let err = parse("[trace]\ndurability = \"never\"\n", Path::new(".")).unwrap_err();
     assert!(err.to_string().contains("trace.durability"), "{err}");
 }
+
+#[test]
+fn trace_checkpoint_settings() {
+    let defaults = parse("", Path::new(".")).unwrap().trace;
+    assert_eq!(
+        (defaults.checkpoint_every, defaults.checkpoint_every_records),
+        (std::time::Duration::from_secs(10), 4096)
+    );
+    let set = parse(
+        "[trace]\ncheckpoint_every_secs = 60\ncheckpoint_every_records = 100\n",
+        Path::new("."),
+    )
+    .unwrap()
+    .trace;
+    assert_eq!(
+        (set.checkpoint_every, set.checkpoint_every_records),
+        (std::time::Duration::from_secs(60), 100)
+    );
+    for bad in ["checkpoint_every_secs = 0", "checkpoint_every_records = 0"] {
+        let err = parse(&format!("[trace]\n{bad}\n"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("trace.checkpoint_every"), "{err}");
+    }
+}

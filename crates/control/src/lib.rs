@@ -9,8 +9,8 @@
 mod admin_token;
 mod agents;
 mod approvals;
-mod baselines;
 mod auth;
+mod baselines;
 mod console;
 mod error;
 mod health;
@@ -26,6 +26,7 @@ mod policy;
 pub mod routes;
 mod session;
 pub mod sessions;
+mod sinks;
 mod trace;
 mod trace_filter;
 mod trace_search;
@@ -49,7 +50,13 @@ pub struct ControlState {
     pub admin_token: AdminToken,
     pub policy_dir: PathBuf,
     pub console: ConsoleAuth,
+    /// The trace sinks' delivery status (`GET /v1/sinks`), as JSON.
+    pub sink_status: SinkStatusFn,
 }
+
+/// Reads the trace sinks' current status; the control plane does not
+/// depend on the sinks themselves.
+pub type SinkStatusFn = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 
 impl ControlState {
     /// State with default console session settings.
@@ -59,6 +66,7 @@ impl ControlState {
             admin_token,
             policy_dir,
             console: ConsoleAuth::default(),
+            sink_status: Arc::new(|| serde_json::Value::Array(Vec::new())),
         }
     }
 }

@@ -9,7 +9,7 @@
 use crate::operator::Role;
 use crate::{
     agents, approvals, baselines, console, health, kill, openapi, operators_api, overview, pins,
-    policy, session, trace, trace_search, trace_stream, ControlState,
+    policy, session, sinks, trace, trace_search, trace_stream, ControlState,
 };
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use std::sync::Arc;
@@ -62,6 +62,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/v1/approvals/{id}/deny", Op(Approver)),
     route("GET", "/v1/grants", Op(Viewer)),
     route("DELETE", "/v1/grants/{id}", Op(Approver)),
+    route("GET", "/v1/sinks", Op(Viewer)),
     route("GET", "/v1/kill", Op(Viewer)),
     route("POST", "/v1/kill", Op(Approver)),
     route("DELETE", "/v1/kill/{id}", Op(Approver)),
@@ -107,6 +108,7 @@ pub(crate) fn handler(route: &Route) -> Option<MethodRouter<Arc<ControlState>>> 
         ("POST", "/v1/approvals/{id}/deny") => post(approvals::deny),
         ("GET", "/v1/grants") => get(approvals::grants),
         ("DELETE", "/v1/grants/{id}") => delete(approvals::revoke_grant),
+        ("GET", "/v1/sinks") => get(sinks::list),
         ("GET", "/v1/kill") => get(kill::list),
         ("POST", "/v1/kill") => post(kill::engage),
         ("DELETE", "/v1/kill/{id}") => delete(kill::release),

@@ -117,7 +117,13 @@ pub async fn decided_call(
         .observe(started.elapsed().as_secs_f64());
 
     let mut decision = decision;
-    let arguments = redact_arguments(&target.arguments, &ctx.gw.settings.redaction);
+    let arguments = redact_arguments(
+        stage_state
+            .recorded_arguments
+            .as_ref()
+            .unwrap_or(&target.arguments),
+        &ctx.gw.settings.redaction,
+    );
     let plan = if decision.verdict == Verdict::Intercept {
         intercept::plan(ctx, &mut decision, &input, &arguments).await
     } else {

@@ -219,11 +219,13 @@ async fn outage_under_continuous_load_loses_nothing() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     rx.restart().await;
     writer.await.unwrap();
-    eventually(Duration::from_secs(60), "every record delivered", || {
+    // Liveness bounds, generous for a loaded CI machine: the backoff after
+    // repeated faults can reach tens of seconds.
+    eventually(Duration::from_secs(180), "every record delivered", || {
         rx.state.has_all(TOTAL)
     })
     .await;
-    eventually(Duration::from_secs(10), "the sink to catch up", || {
+    eventually(Duration::from_secs(60), "the sink to catch up", || {
         let s = &sinks.statuses()[0];
         s.cursor == TOTAL && s.backlog_records == 0
     })

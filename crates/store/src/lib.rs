@@ -13,22 +13,42 @@
 //! - Trace events are append-only and numbered by contiguous sequence numbers
 //!   assigned by the store; `append_trace` returns only after the event is
 //!   durably committed (see [`sqlite::trace_writer`] for the group-commit
-//!   guarantee).
+//!   guarantee). Each stored event is hash-chained to the one before it and
+//!   sealed by Ed25519-signed checkpoints ([`checkpointer`], `docs/trace.md`).
 //! - Approval resolution is an atomic compare-and-set from `pending`: at most
 //!   one resolution of an approval ever succeeds.
 
+mod approval_model;
 mod backend;
+mod baseline_model;
+pub mod checkpointer;
 mod error;
 mod model;
+mod operator_model;
+mod pin_model;
 pub mod sqlite;
 mod store;
 mod timestamp;
+pub mod trace_key;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use approval_model::{
+    ApprovalRecord, ApprovalStatus, ApprovalVote, Grant, KillRecord, NewApproval, NewGrant,
+    NewKill, NewVote,
+};
 pub use backend::StoreBackend;
+pub use baseline_model::{BaselineKind, BaselineRecord};
+pub use behavry_trace::{Checkpoint, StoredRecord};
+pub use checkpointer::{seal_pending, CheckpointSchedule, Checkpointer, SealError};
 pub use error::StoreError;
-pub use model::{AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval};
+pub use model::{AgentRecord, NewAgent};
+pub use operator_model::{
+    ConsoleSessionRecord, NewConsoleSession, NewOperator, OperatorRecord, OperatorUpdate,
+    OPERATOR_ROLES,
+};
+pub use pin_model::{NewToolPin, PinStatus, ToolPin};
 pub use sqlite::SqliteStore;
 pub use store::{Durability, Store};
+pub use trace_key::{ensure_trace_key, stored_public_key, TraceKeyError, TRACE_KEY_FILE};

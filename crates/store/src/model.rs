@@ -2,8 +2,8 @@
 //! [`NewAgent`] and [`AgentRecord`], whose `Debug` output hides them and
 //! which deliberately do not implement `Serialize`.
 
-use behavry_core::{AgentId, AgentIdentity, CallKind, DecisionId, Reason};
-use serde::{Deserialize, Serialize};
+use behavry_core::{AgentId, AgentIdentity};
+
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -78,83 +78,6 @@ impl std::fmt::Debug for AgentRecord {
     }
 }
 
-/// Where an approval stands. Only `Pending` can change, and only once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ApprovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Expired,
-}
-
-impl ApprovalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalStatus::Pending => "pending",
-            ApprovalStatus::Approved => "approved",
-            ApprovalStatus::Rejected => "rejected",
-            ApprovalStatus::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(ApprovalStatus::Pending),
-            "approved" => Some(ApprovalStatus::Approved),
-            "rejected" => Some(ApprovalStatus::Rejected),
-            "expired" => Some(ApprovalStatus::Expired),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for ApprovalStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An intercepted call to hold for a human decision. `arguments` must
-/// already be redacted by the caller.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewApproval {
-    pub decision_id: DecisionId,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub method: CallKind,
-    pub upstream: String,
-    pub tool: String,
-    pub arguments: serde_json::Value,
-    pub reasons: Vec<Reason>,
-    pub created_at: OffsetDateTime,
-    pub expires_at: OffsetDateTime,
-}
-
-/// A stored approval request and, once decided, its decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApprovalRecord {
-    /// UUID v4 text, assigned by the store.
-    pub id: String,
-    pub decision_id: DecisionId,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub method: CallKind,
-    pub upstream: String,
-    pub tool: String,
-    pub arguments: serde_json::Value,
-    pub reasons: Vec<Reason>,
-    pub status: ApprovalStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub decided_at: Option<OffsetDateTime>,
-    pub decided_by: Option<String>,
-    pub decision_reason: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +114,7 @@ mod tests {
 
     #[test]
     fn approval_status_round_trips_through_text() {
+        use crate::ApprovalStatus;
         for status in [
             ApprovalStatus::Pending,
             ApprovalStatus::Approved,

@@ -66,6 +66,24 @@ impl Store {
         }
     }
 
+    /// Open an existing store for reading only (verification, proofs):
+    /// `url` when given, else `behavry.db` in `data_dir`. Nothing is
+    /// created or migrated and every write fails.
+    pub async fn open_read_only(data_dir: &Path, url: Option<&str>) -> Result<Store, StoreError> {
+        let backend = match url {
+            None => SqliteStore::open_read_only(data_dir).await?,
+            Some(url) if url.starts_with("sqlite://") => {
+                SqliteStore::open_url_read_only(url).await?
+            }
+            Some(_) => {
+                return Err(StoreError::Unavailable(
+                    "only sqlite:// stores can be opened read-only in this build".to_string(),
+                ))
+            }
+        };
+        Ok(Store::from_backend(backend))
+    }
+
     pub fn backend(&self) -> &Arc<dyn StoreBackend> {
         &self.backend
     }

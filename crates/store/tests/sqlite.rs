@@ -26,6 +26,7 @@ macro_rules! conformance_tests {
 
 conformance_tests!(
     ping,
+    tool_pins_lifecycle,
     settings_round_trip,
     agents_create_list_and_lookup,
     agents_reject_duplicates_and_bad_hashes,
@@ -36,8 +37,16 @@ conformance_tests!(
     approvals_concurrent_resolution_has_one_winner,
     approvals_expiry,
     approvals_list_order_and_limit,
+    approvals_n_of_m_votes,
+    approvals_concurrent_votes_count_once_each,
+    approvals_found_by_call_and_collected_once,
+    grants_lifecycle,
+    kill_switches_lifecycle,
     trace_append_contiguous_under_concurrency,
     trace_tail_and_decision_order,
+    trace_records_form_a_hash_chain,
+    trace_checkpoints_are_contiguous,
+    trace_sealing_covers_every_record,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -106,10 +115,14 @@ async fn data_survives_reopen() {
                 decision_id: DecisionId("dec-1".into()),
                 agent_id: agent.id.clone(),
                 agent_name: agent.name.clone(),
+                agent_owner: None,
                 method: CallKind::ResourcesRead,
                 upstream: "files".into(),
                 tool: "file:///etc/hosts".into(),
                 arguments: serde_json::json!({}),
+                call_hash: "h".into(),
+                rule: behavry_core::ApprovalRule::fallback(300),
+                context: serde_json::Value::Null,
                 reasons: vec![],
                 created_at: now,
                 expires_at: now + Duration::minutes(5),

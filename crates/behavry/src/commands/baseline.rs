@@ -2,6 +2,8 @@
 //! behavioural baseline as the gateway would and report detection metrics)
 //! and `behavry baseline generate` (seeded synthetic activity with
 //! labelled anomalies). The event format is documented in docs/risk.md.
+//! `behavry baseline show AGENT` prints an agent's learned profile through
+//! the admin API.
 
 use anyhow::{bail, Context as _};
 use behavry_baseline::eval::{evaluate, EvalOptions, Operator};
@@ -13,6 +15,14 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum BaselineCommand {
+    /// Show an agent's learned baseline (usual hours, rates, tools) from the
+    /// running gateway.
+    Show {
+        agent: String,
+        /// Print the profile as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a JSONL event stream as the gateway would and report detection
     /// metrics for the labelled events.
     Eval {
@@ -57,8 +67,22 @@ pub enum BaselineCommand {
     },
 }
 
-pub fn run(cmd: BaselineCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(ctx: &super::Context, cmd: BaselineCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        BaselineCommand::Show { agent, json } => {
+            let admin = ctx.admin()?;
+            let out = admin
+                .get(&format!("/v1/baselines/{}", path_segment(&agent)))
+                .await?;
+            let mut stdout = std::io::stdout().lock();
+            if json {
+                writeln!(stdout, "{}", serde_json::to_string_pretty(&out["profile"])?)?;
+            } else {
+                write!(stdout, "{}", out["text"].as_str().unwrap_or_default())?;
+            }
+            stdout.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
         BaselineCommand::Eval {
             events,
             json,
@@ -164,5 +188,28 @@ pub fn run(cmd: BaselineCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Percent-encode everything but unreserved characters for one URL path
+/// segment.
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(super::path_segment("data-analyst_1.x"), "data-analyst_1.x");
+        assert_eq!(super::path_segment("a/b c"), "a%2Fb%20c");
     }
 }

@@ -3,11 +3,17 @@
 
 pub mod agent;
 pub mod approvals;
+pub mod baseline;
 pub mod config;
 pub mod demo;
+pub mod kill;
+pub mod operator;
 pub mod policy;
+pub mod scan;
 pub mod serve;
+pub mod tools;
 pub mod trace;
+pub mod workflow;
 
 use anyhow::Context as _;
 use behavry_config::Config;

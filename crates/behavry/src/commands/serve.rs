@@ -7,7 +7,7 @@ use behavry_config::{Config, UpstreamTransportConfig};
 use behavry_control::{ensure_admin_token, ControlState};
 use behavry_gateway::{Gateway, GatewaySettings, Upstreams};
 use behavry_policy::{PolicyHandle, PolicySet, PolicyWatcher};
-use behavry_store::{Durability, Store};
+use behavry_store::{ensure_trace_key, CheckpointSchedule, Checkpointer, Durability, Store};
 use behavry_upstream::{UpstreamSpec, UpstreamTransport};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ pub struct Running {
     pub data_dir: PathBuf,
     servers: tokio::task::JoinSet<anyhow::Result<()>>,
     _watcher: Option<PolicyWatcher>,
+    /// The Decision Trace sinks; `statuses()` is what the console shows.
+    pub sinks: behavry_sinks::SinkSet,
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Running {
@@ -33,6 +36,15 @@ impl Running {
         let first = self.servers.join_next().await;
         self.servers.abort_all();
         self.gateway.upstreams.close_all().await;
+        if let Err(e) = self.gateway.flush_baselines().await {
+            tracing::warn!(error = %e, "could not store behavioural baselines at shutdown");
+        }
+        self.sinks.shutdown().await;
+        if let Some(checkpointer) = self.checkpointer.take() {
+            if let Err(e) = checkpointer.shutdown().await {
+                tracing::warn!(error = %e, "could not seal the decision trace at shutdown");
+            }
+        }
         match first {
             Some(Ok(Ok(()))) | None => Ok(ExitCode::SUCCESS),
             Some(Ok(Err(e))) => Err(e),
@@ -54,6 +66,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         None => Store::open_dir_durable(&data_dir, durability).await,
     }
     .context("cannot open the store")?;
+    let (trace_key, minted) = ensure_trace_key(&store, &data_dir)
+        .await
+        .context("cannot set up the trace signing key")?;
+    if let Some(path) = minted {
+        tracing::info!(path = %path.display(), public_key = %trace_key.public_key(), "trace signing key created (first run); back it up");
+    }
+    let checkpointer = Checkpointer::spawn(
+        store.clone(),
+        Arc::new(trace_key),
+        CheckpointSchedule {
+            every: config.trace.checkpoint_every,
+            every_records: config.trace.checkpoint_every_records,
+        },
+    );
 
     let set = PolicySet::load_dir_with_limit(&config.policy.dir, config.policy.eval_timeout)
         .with_context(|| {
@@ -74,13 +100,32 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     };
 
     let (specs, legacy_only) = upstream_specs(&config)?;
+    let secret_rules = match &config.scan.secret_rules {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read scan.secret_rules {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let scanning = behavry_gateway::ContentScanning::from_settings(&config.scan, secret_rules)
+        .context("cannot build the content scanners")?;
     let settings = GatewaySettings {
         redaction: config.trace.redaction.clone(),
         approval_timeout: config.approvals.timeout,
         keepalive: config.approvals.keepalive,
+        approval_rules: config.approvals.rules.clone(),
+        approval_rate_per_minute: config.approvals.rate_per_minute,
+        max_pending_per_agent: config.approvals.max_pending_per_agent,
+        retry_window: config.approvals.retry_window,
+        console_url: config.approvals.console_url.clone(),
+        notifications: behavry_gateway::notify::resolve_targets(&config.notifications)
+            .map_err(anyhow::Error::msg)
+            .context("cannot set up notifications")?,
         max_body_bytes: config.server.max_body_bytes,
         session_idle: config.server.session_idle,
         loopback_only: config.server.listen.ip().is_loopback(),
+        risk: config.risk.clone(),
+        scanning: scanning.clone(),
     };
     let gateway = Gateway::new(
         settings,
@@ -93,6 +138,25 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .context("cannot load agents")?;
     gateway.spawn_session_reaper();
+    let baselines = gateway
+        .restore_baselines()
+        .await
+        .context("cannot restore behavioural baselines")?;
+    tracing::info!(profiles = baselines, "behavioural baselines restored");
+    gateway.spawn_baseline_flusher();
+    if let Some(scanning) = &scanning {
+        gateway.metrics.attach(scanning.registry());
+    }
+    let sinks = behavry_sinks::SinkSet::start(store.clone(), &config.sinks, |name| {
+        std::env::var(name).ok()
+    })
+    .context("cannot start the trace sinks")?;
+    gateway.metrics.attach(sinks.registry());
+    gateway
+        .reload_controls()
+        .await
+        .context("cannot load kill switches and grants")?;
+    gateway.spawn_approval_sweeper();
 
     let (admin_token, minted) = ensure_admin_token(&store, &data_dir)
         .await
@@ -100,11 +164,17 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     if let Some(path) = minted {
         tracing::info!(path = %path.display(), "admin token created (first run); it is shown nowhere else");
     }
-    let control = Arc::new(ControlState {
-        gateway: gateway.clone(),
-        admin_token,
-        policy_dir: config.policy.dir.clone(),
+    let mut control = ControlState::new(gateway.clone(), admin_token, config.policy.dir.clone());
+    control.console.sessions = behavry_control::SessionSettings {
+        idle: config.admin.session_idle,
+        absolute: config.admin.session_max,
+        public_origin: config.admin.public_url.clone(),
+    };
+    let sink_handle = sinks.clone();
+    control.sink_status = Arc::new(move || {
+        serde_json::to_value(sink_handle.statuses()).unwrap_or(serde_json::Value::Null)
     });
+    let control = Arc::new(control);
 
     let mcp_listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -128,13 +198,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let admin_listener = admin_listener.tap_io(set_nodelay);
     let mut servers = tokio::task::JoinSet::new();
     let mcp_router = behavry_gateway::router(gateway.clone());
+    let held_calls = gateway.shutdown.clone();
     servers.spawn(async move {
         axum::serve(mcp_listener, mcp_router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                // Held calls answer with a retryable error naming their
+                // approval instead of keeping the shutdown waiting.
+                held_calls.cancel();
+            })
             .await
             .context("gateway listener failed")
     });
-    let admin_router = behavry_control::router(control);
+    let admin_router = behavry_control::router(control)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     servers.spawn(async move {
         axum::serve(admin_listener, admin_router)
             .with_graceful_shutdown(shutdown_signal())
@@ -147,6 +224,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         data_dir,
         servers,
         _watcher: watcher,
+        sinks,
+        checkpointer: Some(checkpointer),
     })
 }
 

@@ -3,18 +3,22 @@
 
 use super::unique;
 use crate::{ApprovalRecord, ApprovalStatus, NewApproval, Store, StoreError};
-use behavry_core::{AgentId, CallKind, DecisionId, Reason};
+use behavry_core::{AgentId, ApprovalRule, CallKind, DecisionId, Reason};
 use time::{Duration, OffsetDateTime};
 
-fn new_approval(created_at: OffsetDateTime, ttl: Duration) -> NewApproval {
+pub(crate) fn new_approval(created_at: OffsetDateTime, ttl: Duration) -> NewApproval {
     NewApproval {
         decision_id: DecisionId(uuid::Uuid::now_v7().to_string()),
         agent_id: AgentId(uuid::Uuid::new_v4().to_string()),
         agent_name: format!("agent-{}", unique()),
+        agent_owner: Some("data-team".to_string()),
         method: CallKind::ToolsCall,
         upstream: "db".to_string(),
         tool: "drop_table".to_string(),
         arguments: serde_json::json!({"table": "users", "password": "[REDACTED]"}),
+        call_hash: unique(),
+        rule: ApprovalRule::fallback(300),
+        context: serde_json::json!({"risk": null, "scan": null, "workflow": null}),
         reasons: vec![Reason::policy("destructive sql needs approval")],
         created_at,
         expires_at: created_at + ttl,

@@ -14,7 +14,12 @@
 
 mod agents;
 mod approvals;
+mod baselines;
+mod controls;
+mod operators;
+mod pins;
 mod trace;
+mod trace_seal;
 
 pub use agents::{
     agents_create_list_and_lookup, agents_reject_duplicates_and_bad_hashes,
@@ -24,8 +29,23 @@ pub use approvals::{
     approvals_concurrent_resolution_has_one_winner, approvals_double_resolution_conflicts,
     approvals_expiry, approvals_lifecycle, approvals_list_order_and_limit,
 };
+pub use baselines::baselines_upsert_list_delete;
+pub use controls::{
+    approvals_concurrent_votes_count_once_each, approvals_found_by_call_and_collected_once,
+    approvals_n_of_m_votes, grants_lifecycle, kill_switches_lifecycle,
+};
+pub use operators::{
+    agent_last_activity_follows_decisions, console_sessions_end_with_password_change_and_disable,
+    console_sessions_lifecycle, console_sessions_stale_are_removed,
+    operators_create_list_update_disable,
+};
+pub use pins::tool_pins_lifecycle;
 pub use trace::{
     sample_decision_event, trace_append_contiguous_under_concurrency, trace_tail_and_decision_order,
+};
+pub use trace_seal::{
+    conformance_signing_key, trace_checkpoints_are_contiguous, trace_records_form_a_hash_chain,
+    trace_sealing_covers_every_record, verify_stored_trace,
 };
 
 use crate::{Store, StoreError};
@@ -43,8 +63,23 @@ pub async fn run_all(store: &Store) -> Result<(), StoreError> {
     approvals_concurrent_resolution_has_one_winner(store).await?;
     approvals_expiry(store).await?;
     approvals_list_order_and_limit(store).await?;
+    approvals_n_of_m_votes(store).await?;
+    approvals_concurrent_votes_count_once_each(store).await?;
+    approvals_found_by_call_and_collected_once(store).await?;
+    grants_lifecycle(store).await?;
+    kill_switches_lifecycle(store).await?;
     trace_append_contiguous_under_concurrency(store).await?;
     trace_tail_and_decision_order(store).await?;
+    trace_records_form_a_hash_chain(store).await?;
+    trace_checkpoints_are_contiguous(store).await?;
+    trace_sealing_covers_every_record(store).await?;
+    operators_create_list_update_disable(store).await?;
+    console_sessions_lifecycle(store).await?;
+    console_sessions_end_with_password_change_and_disable(store).await?;
+    console_sessions_stale_are_removed(store).await?;
+    agent_last_activity_follows_decisions(store).await?;
+    baselines_upsert_list_delete(store).await?;
+    tool_pins_lifecycle(store).await?;
     Ok(())
 }
 

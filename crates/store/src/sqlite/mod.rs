@@ -9,15 +9,26 @@
 
 mod agents;
 mod approvals;
+mod baselines;
+mod console_sessions;
+mod controls;
 mod open;
+mod open_read_only;
+mod operators;
+mod pins;
 mod settings;
+mod trace_checkpoints;
 mod trace_read;
+mod trace_upgrade;
 pub mod trace_writer;
 
 use crate::{
     AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError,
 };
-use behavry_core::{DecisionId, TraceEvent};
+use crate::{ConsoleSessionRecord, NewConsoleSession, NewOperator, OperatorRecord, OperatorUpdate};
+use crate::{Grant, KillRecord, NewGrant, NewKill, NewVote};
+use behavry_core::{AgentId, DecisionId, TraceEvent};
+use behavry_trace::{Checkpoint, StoredRecord};
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
 use trace_writer::TraceWriter;
@@ -46,7 +57,7 @@ impl StoreBackend for SqliteStore {
             .map_err(|e| StoreError::db("database did not answer", e))?;
         if self.trace.is_stopped() {
             return Err(StoreError::Unavailable(
-                "trace writer has stopped".to_string(),
+                self.trace.stopped_reason().to_string(),
             ));
         }
         Ok(())
@@ -128,6 +139,55 @@ impl StoreBackend for SqliteStore {
         approvals::expire_due(&self.pool, now).await
     }
 
+    async fn vote_approval(&self, id: &str, vote: NewVote) -> Result<ApprovalRecord, StoreError> {
+        approvals::vote(&self.pool, id, vote).await
+    }
+
+    async fn find_open_approval_for_call(
+        &self,
+        agent: &AgentId,
+        call_hash: &str,
+        since: OffsetDateTime,
+    ) -> Result<Option<ApprovalRecord>, StoreError> {
+        approvals::find_open_for_call(&self.pool, agent, call_hash, since).await
+    }
+
+    async fn collect_approval(&self, id: &str) -> Result<ApprovalRecord, StoreError> {
+        approvals::collect(&self.pool, id).await
+    }
+
+    async fn count_pending_approvals(&self, agent: &AgentId) -> Result<u64, StoreError> {
+        approvals::count_pending(&self.pool, agent).await
+    }
+
+    async fn mark_approval_escalated(&self, id: &str) -> Result<bool, StoreError> {
+        approvals::mark_escalated(&self.pool, id).await
+    }
+
+    async fn create_grant(&self, grant: NewGrant) -> Result<Grant, StoreError> {
+        controls::create_grant(&self.pool, grant).await
+    }
+
+    async fn active_grants(&self, now: OffsetDateTime) -> Result<Vec<Grant>, StoreError> {
+        controls::active_grants(&self.pool, now).await
+    }
+
+    async fn revoke_grant(&self, id: &str) -> Result<Grant, StoreError> {
+        controls::revoke_grant(&self.pool, id).await
+    }
+
+    async fn engage_kill(&self, kill: NewKill) -> Result<KillRecord, StoreError> {
+        controls::engage_kill(&self.pool, kill).await
+    }
+
+    async fn release_kill(&self, id: &str, operator: &str) -> Result<KillRecord, StoreError> {
+        controls::release_kill(&self.pool, id, operator).await
+    }
+
+    async fn engaged_kills(&self) -> Result<Vec<KillRecord>, StoreError> {
+        controls::engaged_kills(&self.pool).await
+    }
+
     async fn append_trace(&self, event: &TraceEvent) -> Result<u64, StoreError> {
         self.trace.append(event).await
     }
@@ -153,6 +213,170 @@ impl StoreBackend for SqliteStore {
 
     async fn latest_trace_seq(&self) -> Result<Option<u64>, StoreError> {
         trace_read::latest_seq(&self.pool).await
+    }
+
+    async fn trace_records(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        trace_read::records(&self.pool, after_seq, limit).await
+    }
+
+    async fn append_trace_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        trace_checkpoints::append(&self.pool, checkpoint).await
+    }
+
+    async fn trace_checkpoints(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<Checkpoint>, StoreError> {
+        trace_checkpoints::list(&self.pool, after_seq, limit).await
+    }
+
+    async fn trace_checkpoint_covering(&self, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
+        trace_checkpoints::covering(&self.pool, seq).await
+    }
+
+    async fn latest_trace_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        trace_checkpoints::latest(&self.pool).await
+    }
+
+    async fn create_operator(&self, operator: NewOperator) -> Result<OperatorRecord, StoreError> {
+        operators::create(&self.pool, operator).await
+    }
+
+    async fn list_operators(&self) -> Result<Vec<OperatorRecord>, StoreError> {
+        operators::list(&self.pool).await
+    }
+
+    async fn get_operator_by_name(&self, name: &str) -> Result<Option<OperatorRecord>, StoreError> {
+        operators::get(&self.pool, name, false).await
+    }
+
+    async fn get_operator_by_id(&self, id: &str) -> Result<Option<OperatorRecord>, StoreError> {
+        operators::get(&self.pool, id, true).await
+    }
+
+    async fn update_operator(
+        &self,
+        name: &str,
+        update: OperatorUpdate,
+    ) -> Result<OperatorRecord, StoreError> {
+        operators::update(&self.pool, name, update).await
+    }
+
+    async fn disable_operator(&self, name: &str) -> Result<OperatorRecord, StoreError> {
+        operators::disable(&self.pool, name).await
+    }
+
+    async fn create_console_session(
+        &self,
+        session: NewConsoleSession,
+    ) -> Result<ConsoleSessionRecord, StoreError> {
+        console_sessions::create_session(&self.pool, session).await
+    }
+
+    async fn get_console_session(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<ConsoleSessionRecord>, StoreError> {
+        console_sessions::get_session(&self.pool, id_hash).await
+    }
+
+    async fn touch_console_session(
+        &self,
+        id_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        console_sessions::touch_session(&self.pool, id_hash, now).await
+    }
+
+    async fn delete_console_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+        console_sessions::delete_session(&self.pool, id_hash).await
+    }
+
+    async fn delete_stale_console_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle_before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        console_sessions::delete_stale_sessions(&self.pool, now, idle_before).await
+    }
+
+    async fn agent_last_activity(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, OffsetDateTime>, StoreError> {
+        operators::agent_last_activity(&self.pool).await
+    }
+
+    // ----- behavioural baselines -----
+
+    async fn put_baselines(&self, records: &[crate::BaselineRecord]) -> Result<(), StoreError> {
+        baselines::put(&self.pool, records).await
+    }
+
+    async fn list_baselines(&self) -> Result<Vec<crate::BaselineRecord>, StoreError> {
+        baselines::list(&self.pool).await
+    }
+
+    async fn delete_baseline(
+        &self,
+        kind: crate::BaselineKind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        baselines::delete(&self.pool, kind, key).await
+    }
+
+    // ----- pinned tool definitions -----
+
+    async fn create_tool_pin(&self, new: crate::NewToolPin) -> Result<crate::ToolPin, StoreError> {
+        pins::create(&self.pool, new).await
+    }
+
+    async fn get_tool_pin(
+        &self,
+        upstream: &str,
+        tool: &str,
+    ) -> Result<Option<crate::ToolPin>, StoreError> {
+        pins::get(&self.pool, upstream, tool).await
+    }
+
+    async fn list_tool_pins(
+        &self,
+        status: Option<crate::PinStatus>,
+    ) -> Result<Vec<crate::ToolPin>, StoreError> {
+        pins::list(&self.pool, status).await
+    }
+
+    async fn mark_tool_pin_changed(
+        &self,
+        upstream: &str,
+        tool: &str,
+        pending_hash: &str,
+        pending_definition: &serde_json::Value,
+        reason: &str,
+    ) -> Result<crate::ToolPin, StoreError> {
+        pins::mark_changed(
+            &self.pool,
+            upstream,
+            tool,
+            pending_hash,
+            pending_definition,
+            reason,
+        )
+        .await
+    }
+
+    async fn approve_tool_pin(
+        &self,
+        upstream: &str,
+        tool: &str,
+        approved_by: &str,
+        expected_hash: Option<&str>,
+    ) -> Result<crate::ToolPin, StoreError> {
+        pins::approve(&self.pool, upstream, tool, approved_by, expected_hash).await
     }
 }
 

@@ -88,12 +88,20 @@ impl SqliteStore {
         MIGRATIONS.run(&pool).await.map_err(|e| {
             StoreError::Unavailable(format!("could not migrate the sqlite database: {e}"))
         })?;
-        let writer_conn = sqlx::SqliteConnection::connect_with(&options)
+        let mut writer_conn = sqlx::SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| StoreError::db("could not open the trace writer connection", e))?;
+        let chained = super::trace_upgrade::chain_unchained_rows(&mut writer_conn).await?;
+        if chained > 0 {
+            tracing::info!(
+                records = chained,
+                "chained decision trace records written before the hash chain"
+            );
+        }
+        let head = super::trace_writer::load_head(&mut writer_conn).await?;
         Ok(SqliteStore {
             pool,
-            trace: TraceWriter::spawn(writer_conn),
+            trace: TraceWriter::spawn(writer_conn, head),
         })
     }
 

@@ -149,7 +149,8 @@ pub fn start_everything_http() -> ServerProcess {
     }
 }
 
-const PYTHON: &str = "/tmp/venv/bin/python";
+/// The venv `scripts/setup-test-deps.sh` creates at the repository root.
+const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
 
 const PYTHON_SERVER: &str = r#"
 import sys
