@@ -12,6 +12,8 @@
 //! sentence list; the score is within 0..=1.
 
 pub mod features;
+mod phrases;
+mod words;
 
 use crate::finding::{excerpt, Finding, Kind, Severity};
 use crate::learned::LinearModel;
