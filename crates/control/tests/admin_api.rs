@@ -7,88 +7,13 @@
 //! The admin API over its router: authentication, agents, approvals, trace
 //! and health, against a real SQLite store and a real policy set.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use behavry_control::{ensure_admin_token, router, ControlState};
-use behavry_gateway::{Gateway, GatewaySettings, Upstreams};
-use behavry_policy::PolicyHandle;
+mod support;
+
+use axum::http::StatusCode;
+use behavry_control::ensure_admin_token;
 use behavry_store::Store;
-use http_body_util::BodyExt;
-use serde_json::{json, Value};
-use std::sync::Arc;
-use tower::ServiceExt;
-
-struct Harness {
-    app: axum::Router,
-    gateway: Arc<Gateway>,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let policy_dir = dir.path().join("policy");
-    std::fs::create_dir_all(&policy_dir).unwrap();
-    std::fs::write(
-        policy_dir.join("p.rego"),
-        "package behavry\nimport rego.v1\ndefault decision := {\"result\": \"deny\", \"reasons\": [\"no\"]}\n",
-    )
-    .unwrap();
-    let store = Store::open_dir(&dir.path().join("data")).await.unwrap();
-    let policy = PolicyHandle::load_dir(&policy_dir).unwrap();
-    let gateway = Gateway::new(
-        GatewaySettings::default(),
-        policy,
-        store.clone(),
-        Upstreams::new(vec![], vec![]),
-    );
-    let (admin_token, minted) = ensure_admin_token(&store, dir.path()).await.unwrap();
-    let token = std::fs::read_to_string(minted.unwrap())
-        .unwrap()
-        .trim()
-        .to_string();
-    let state = Arc::new(ControlState::new(gateway.clone(), admin_token, policy_dir));
-    Harness {
-        app: router(state),
-        gateway,
-        token,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        let response = self.app.clone().oneshot(req).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let token = self.token.clone();
-        self.call(method, path, Some(&token), body).await
-    }
-}
+use serde_json::json;
+use support::harness;
 
 #[tokio::test]
 async fn v1_routes_need_the_admin_token() {
@@ -101,7 +26,7 @@ async fn v1_routes_need_the_admin_token() {
             .unwrap()
             .starts_with("authentication required"));
     }
-    let (status, _) = h.admin("GET", "/v1/agents", None).await;
+    let (status, _) = h.admin_call("GET", "/v1/agents", None).await;
     assert_eq!(status, StatusCode::OK);
     // health endpoints are open
     assert_eq!(
@@ -117,7 +42,7 @@ async fn v1_routes_need_the_admin_token() {
 async fn agent_lifecycle_drives_the_directory() {
     let h = harness().await;
     let (status, created) = h
-        .admin(
+        .admin_call(
             "POST",
             "/v1/agents",
             Some(json!({"name": "analyst-1", "role": "analyst"})),
@@ -136,7 +61,7 @@ async fn agent_lifecycle_drives_the_directory() {
     );
 
     let (status, _) = h
-        .admin(
+        .admin_call(
             "POST",
             "/v1/agents",
             Some(json!({"name": "analyst-1", "role": "analyst"})),
@@ -148,11 +73,11 @@ async fn agent_lifecycle_drives_the_directory() {
         json!({"name": "a b", "role": "r"}),
         json!({"name": "ok", "role": "r/x"}),
     ] {
-        let (status, body) = h.admin("POST", "/v1/agents", Some(bad.clone())).await;
+        let (status, body) = h.admin_call("POST", "/v1/agents", Some(bad.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad} -> {body}");
     }
     let (status, _) = h
-        .admin(
+        .admin_call(
             "POST",
             "/v1/agents",
             Some(json!({"name": "x", "role": "r", "is_admin": true})),
@@ -160,7 +85,9 @@ async fn agent_lifecycle_drives_the_directory() {
         .await;
     assert!(status.is_client_error(), "unknown fields are rejected");
 
-    let (_, rotated) = h.admin("POST", "/v1/agents/analyst-1/rotate", None).await;
+    let (_, rotated) = h
+        .admin_call("POST", "/v1/agents/analyst-1/rotate", None)
+        .await;
     let new_header = format!("Bearer {}", rotated["credential"].as_str().unwrap());
     assert!(
         h.gateway
@@ -175,7 +102,9 @@ async fn agent_lifecycle_drives_the_directory() {
         .authenticate(Some(new_header.as_bytes()))
         .is_ok());
 
-    let (status, _) = h.admin("POST", "/v1/agents/analyst-1/revoke", None).await;
+    let (status, _) = h
+        .admin_call("POST", "/v1/agents/analyst-1/revoke", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         h.gateway
@@ -184,14 +113,16 @@ async fn agent_lifecycle_drives_the_directory() {
             .is_err(),
         "revoked credential stops working"
     );
-    let (_, listed) = h.admin("GET", "/v1/agents", None).await;
+    let (_, listed) = h.admin_call("GET", "/v1/agents", None).await;
     assert_eq!(listed["agents"][0]["revoked"], true);
     assert!(
         !listed.to_string().contains(&credential),
         "credentials are never listed"
     );
     assert_eq!(
-        h.admin("POST", "/v1/agents/nobody/revoke", None).await.0,
+        h.admin_call("POST", "/v1/agents/nobody/revoke", None)
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
 }
@@ -200,20 +131,26 @@ async fn agent_lifecycle_drives_the_directory() {
 async fn approvals_and_trace_errors_are_clear() {
     let h = harness().await;
     let (status, body) = h
-        .admin("POST", "/v1/approvals/none/deny", Some(json!({})))
+        .admin_call("POST", "/v1/approvals/none/deny", Some(json!({})))
         .await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
         "a deny needs a reason: {body}"
     );
-    let (status, _) = h.admin("POST", "/v1/approvals/none/approve", None).await;
+    let (status, _) = h
+        .admin_call("POST", "/v1/approvals/none/approve", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = h.admin("GET", "/v1/approvals?status=bogus", None).await;
+    let (status, _) = h
+        .admin_call("GET", "/v1/approvals?status=bogus", None)
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = h.admin("GET", "/v1/trace/unknown-decision", None).await;
+    let (status, _) = h
+        .admin_call("GET", "/v1/trace/unknown-decision", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = h.admin("GET", "/v1/trace?limit=5", None).await;
+    let (status, body) = h.admin_call("GET", "/v1/trace?limit=5", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["events"], json!([]));
 }
@@ -221,16 +158,16 @@ async fn approvals_and_trace_errors_are_clear() {
 #[tokio::test]
 async fn policy_reload_rejects_a_broken_set_and_keeps_the_active_one() {
     let h = harness().await;
-    let (_, before) = h.admin("GET", "/v1/policy", None).await;
+    let (_, before) = h.admin_call("GET", "/v1/policy", None).await;
     let dir = before["dir"].as_str().unwrap().to_string();
     std::fs::write(
         std::path::Path::new(&dir).join("broken.rego"),
         "package behavry\nthis is not rego",
     )
     .unwrap();
-    let (status, body) = h.admin("POST", "/v1/policy/reload", None).await;
+    let (status, body) = h.admin_call("POST", "/v1/policy/reload", None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let (_, after) = h.admin("GET", "/v1/policy", None).await;
+    let (_, after) = h.admin_call("GET", "/v1/policy", None).await;
     assert_eq!(before["policy"]["revision"], after["policy"]["revision"]);
     assert!(after["policy"]["last_error"].is_string());
 }

@@ -113,6 +113,32 @@ impl Harness {
         }
     }
 
+    /// Status and JSON body of a request with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let reply = self.send(method, path, &headers, body).await;
+        (reply.status, reply.body)
+    }
+
+    /// `call` with the admin token.
+    pub async fn admin_call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let token = self.token.clone();
+        self.call(method, path, Some(&token), body).await
+    }
+
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let auth = format!("Bearer {}", self.token);
         self.send(method, path, &[("authorization", &auth)], body)
