@@ -13,6 +13,7 @@ mod scan;
 mod secrets;
 mod sinks;
 mod validate;
+mod workflows;
 
 pub use approvals::{ApprovalsConfig, NotificationConfig, NotificationKind, NOTIFICATION_EVENTS};
 pub use risk::{valid_tool_pattern, RiskSettings};
@@ -23,6 +24,7 @@ pub use validate::{
     valid_upstream_name, AdminConfig, Config, PolicyConfig, ServerConfig, StorageConfig,
     TraceConfig, UpstreamConfig, UpstreamTransportConfig,
 };
+pub use workflows::{FlowModeSetting, WorkflowSettings, MAX_DEPTH_CEILING};
 
 use std::path::Path;
 

@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub scan: crate::scan::RawScan,
     #[serde(default)]
     pub risk: crate::risk::RawRisk,
+    #[serde(default)]
+    pub workflows: crate::workflows::RawWorkflows,
 }
 
 #[derive(Debug, Default, Deserialize)]

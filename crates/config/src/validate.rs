@@ -24,6 +24,7 @@ pub struct Config {
     pub sinks: Vec<crate::sinks::SinkConfig>,
     pub scan: crate::scan::ScanSettings,
     pub risk: crate::risk::RiskSettings,
+    pub workflows: crate::workflows::WorkflowSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -232,6 +233,7 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
     let sinks = crate::sinks::validate_sinks(&mut problems, raw.sinks, base);
     let scan = crate::scan::validate_scan(&mut problems, raw.scan, base);
     let risk = crate::risk::validate_risk(&mut problems, raw.risk);
+    let workflows = crate::workflows::validate_workflows(&mut problems, raw.workflows);
 
     if let Some(url) = &raw.storage.url {
         if !(url.starts_with("sqlite://")
@@ -295,6 +297,7 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         sinks,
         scan,
         risk,
+        workflows,
     })
 }
 

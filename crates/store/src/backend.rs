@@ -274,4 +274,32 @@ pub trait StoreBackend: Send + Sync {
         approved_by: &str,
         expected_hash: Option<&str>,
     ) -> Result<crate::ToolPin, StoreError>;
+    // ----- workflows -----
+
+    /// Record a workflow Behavry started. `Conflict` if the id exists.
+    async fn create_workflow(&self, workflow: &crate::WorkflowRecord) -> Result<(), StoreError>;
+    async fn get_workflow(&self, id: &str) -> Result<Option<crate::WorkflowRecord>, StoreError>;
+    /// Newest first, at most `limit`.
+    async fn list_workflows(&self, limit: u32) -> Result<Vec<crate::WorkflowRecord>, StoreError>;
+    /// Revoke a delegation block. Idempotent: revoking again returns the
+    /// first record unchanged.
+    async fn revoke_delegation(
+        &self,
+        revocation: crate::NewRevocation,
+    ) -> Result<crate::RevocationRecord, StoreError>;
+    /// Every revoked block, oldest first.
+    async fn list_revocations(&self) -> Result<Vec<crate::RevocationRecord>, StoreError>;
+    /// Atomically replace a workflow's ledger document with `update`'s
+    /// result (see [`crate::LedgerUpdate`]); concurrent updates of one
+    /// workflow are serialized, across processes too. `Ok(Err(refusal))`
+    /// when `update` refused (nothing written).
+    async fn update_workflow_ledger(
+        &self,
+        workflow: &str,
+        expires_at: OffsetDateTime,
+        update: crate::LedgerUpdate<'_>,
+    ) -> Result<Result<String, String>, StoreError>;
+    async fn get_workflow_ledger(&self, workflow: &str) -> Result<Option<String>, StoreError>;
+    /// Delete the ledgers of workflows that ended before `now`; returns how many.
+    async fn prune_workflow_ledgers(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
 }

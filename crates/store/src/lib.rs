@@ -30,6 +30,7 @@ pub mod sqlite;
 mod store;
 mod timestamp;
 pub mod trace_key;
+mod workflow_model;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -52,3 +53,4 @@ pub use pin_model::{NewToolPin, PinStatus, ToolPin};
 pub use sqlite::SqliteStore;
 pub use store::{Durability, Store};
 pub use trace_key::{ensure_trace_key, stored_public_key, TraceKeyError, TRACE_KEY_FILE};
+pub use workflow_model::{LedgerUpdate, NewRevocation, RevocationRecord, WorkflowRecord};

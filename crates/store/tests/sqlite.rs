@@ -47,6 +47,9 @@ conformance_tests!(
     trace_records_form_a_hash_chain,
     trace_checkpoints_are_contiguous,
     trace_sealing_covers_every_record,
+    workflows_record_list_and_revoke,
+    workflow_ledgers_serialize_updates,
+    workflow_ledgers_are_pruned_after_expiry,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

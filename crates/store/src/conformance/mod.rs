@@ -20,6 +20,7 @@ mod operators;
 mod pins;
 mod trace;
 mod trace_seal;
+mod workflows;
 
 pub use agents::{
     agents_create_list_and_lookup, agents_reject_duplicates_and_bad_hashes,
@@ -46,6 +47,10 @@ pub use trace::{
 pub use trace_seal::{
     conformance_signing_key, trace_checkpoints_are_contiguous, trace_records_form_a_hash_chain,
     trace_sealing_covers_every_record, verify_stored_trace,
+};
+pub use workflows::{
+    workflow_ledgers_are_pruned_after_expiry, workflow_ledgers_serialize_updates,
+    workflows_record_list_and_revoke,
 };
 
 use crate::{Store, StoreError};
@@ -80,6 +85,9 @@ pub async fn run_all(store: &Store) -> Result<(), StoreError> {
     agent_last_activity_follows_decisions(store).await?;
     baselines_upsert_list_delete(store).await?;
     tool_pins_lifecycle(store).await?;
+    workflows_record_list_and_revoke(store).await?;
+    workflow_ledgers_serialize_updates(store).await?;
+    workflow_ledgers_are_pruned_after_expiry(store).await?;
     Ok(())
 }
 

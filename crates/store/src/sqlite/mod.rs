@@ -21,6 +21,7 @@ mod trace_checkpoints;
 mod trace_read;
 mod trace_upgrade;
 pub mod trace_writer;
+mod workflows;
 
 use crate::{
     AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError,
@@ -377,6 +378,55 @@ impl StoreBackend for SqliteStore {
         expected_hash: Option<&str>,
     ) -> Result<crate::ToolPin, StoreError> {
         pins::approve(&self.pool, upstream, tool, approved_by, expected_hash).await
+    }
+
+    // ----- workflows -----
+
+    async fn create_workflow(&self, workflow: &crate::WorkflowRecord) -> Result<(), StoreError> {
+        workflows::create(&self.pool, workflow).await
+    }
+
+    async fn get_workflow(&self, id: &str) -> Result<Option<crate::WorkflowRecord>, StoreError> {
+        workflows::get(&self.pool, id).await
+    }
+
+    async fn list_workflows(&self, limit: u32) -> Result<Vec<crate::WorkflowRecord>, StoreError> {
+        workflows::list(&self.pool, limit).await
+    }
+
+    async fn revoke_delegation(
+        &self,
+        revocation: crate::NewRevocation,
+    ) -> Result<crate::RevocationRecord, StoreError> {
+        workflows::revoke(&self.pool, revocation, OffsetDateTime::now_utc()).await
+    }
+
+    async fn list_revocations(&self) -> Result<Vec<crate::RevocationRecord>, StoreError> {
+        workflows::revocations(&self.pool).await
+    }
+
+    async fn update_workflow_ledger(
+        &self,
+        workflow: &str,
+        expires_at: OffsetDateTime,
+        update: crate::LedgerUpdate<'_>,
+    ) -> Result<Result<String, String>, StoreError> {
+        workflows::update_ledger(
+            &self.pool,
+            workflow,
+            expires_at,
+            update,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+    }
+
+    async fn get_workflow_ledger(&self, workflow: &str) -> Result<Option<String>, StoreError> {
+        workflows::ledger(&self.pool, workflow).await
+    }
+
+    async fn prune_workflow_ledgers(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        workflows::prune_ledgers(&self.pool, now).await
     }
 }
 
