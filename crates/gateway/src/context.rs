@@ -20,9 +20,28 @@ pub struct CallCtx {
     /// `Some(upstream)` when the client uses `/mcp/{upstream}`.
     pub scope: Option<String>,
     pub client_info: Option<Value>,
+    /// The request's workflow headers.
+    pub(crate) workflow_headers: crate::workflows::WorkflowHeaders,
 }
 
 impl CallCtx {
+    /// A context for work the gateway does on an agent's behalf outside a
+    /// request (e.g. computing a workflow ceiling): stateless, all upstreams.
+    pub(crate) fn internal(gw: Arc<Gateway>, agent: Arc<AgentIdentity>) -> Self {
+        CallCtx {
+            gw,
+            agent,
+            session: None,
+            modern: true,
+            protocol_version: behavry_protocol::MODERN_VERSIONS
+                .first()
+                .map_or_else(String::new, |v| v.to_string()),
+            scope: None,
+            client_info: None,
+            workflow_headers: Default::default(),
+        }
+    }
+
     pub async fn connection(
         &self,
         upstream: &str,

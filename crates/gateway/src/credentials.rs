@@ -58,6 +58,8 @@ pub enum AuthError {
 #[derive(Default)]
 pub struct AgentDirectory {
     by_hash: ArcSwap<HashMap<[u8; 32], Arc<AgentIdentity>>>,
+    /// Active agents' roles by name (workflow chains name agents).
+    roles: ArcSwap<HashMap<String, String>>,
 }
 
 impl AgentDirectory {
@@ -68,8 +70,10 @@ impl AgentDirectory {
         agents: impl IntoIterator<Item = (String, AgentIdentity)>,
     ) -> Vec<String> {
         let mut map = HashMap::new();
+        let mut roles = HashMap::new();
         let mut skipped = Vec::new();
         for (hash, identity) in agents {
+            roles.insert(identity.name.clone(), identity.role.clone());
             match decode_hash(&hash) {
                 Some(key) => {
                     map.insert(key, Arc::new(identity));
@@ -78,7 +82,13 @@ impl AgentDirectory {
             }
         }
         self.by_hash.store(Arc::new(map));
+        self.roles.store(Arc::new(roles));
         skipped
+    }
+
+    /// The role of the active agent named `name`.
+    pub fn role_of(&self, name: &str) -> Option<String> {
+        self.roles.load().get(name).cloned()
     }
 
     pub fn len(&self) -> usize {

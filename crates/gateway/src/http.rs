@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use behavry_core::AgentIdentity;
 use behavry_protocol as proto;
@@ -23,6 +23,11 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route(
             "/mcp/{upstream}",
             post(post_scoped).get(get_scoped).delete(delete_scoped),
+        )
+        .route("/workflows", post(crate::workflow_api::start))
+        .route(
+            "/workflows/public-key",
+            get(crate::workflow_api::public_key),
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(gw)
@@ -71,6 +76,28 @@ fn admit(
     scope: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Arc<AgentIdentity>, Box<Response>> {
+    let agent = admit_agent(gw, headers)?;
+    if let Some(scope) = scope {
+        if !gw.upstreams.contains(scope) {
+            let body = error_message(
+                None,
+                proto::INVALID_REQUEST,
+                format!("no upstream named `{scope}`"),
+                None,
+            );
+            return Err(Box::new(
+                (StatusCode::NOT_FOUND, axum::Json(body)).into_response(),
+            ));
+        }
+    }
+    Ok(agent)
+}
+
+/// Check the host (loopback listeners) and authenticate the agent.
+pub(crate) fn admit_agent(
+    gw: &Gateway,
+    headers: &HeaderMap,
+) -> Result<Arc<AgentIdentity>, Box<Response>> {
     if gw.settings.loopback_only && !crate::origin::is_local_request(headers) {
         let body = error_message(
             None,
@@ -94,19 +121,6 @@ fn admit(
                 .inc();
             Box::new(unauthorized(&e.to_string()))
         })?;
-    if let Some(scope) = scope {
-        if !gw.upstreams.contains(scope) {
-            let body = error_message(
-                None,
-                proto::INVALID_REQUEST,
-                format!("no upstream named `{scope}`"),
-                None,
-            );
-            return Err(Box::new(
-                (StatusCode::NOT_FOUND, axum::Json(body)).into_response(),
-            ));
-        }
-    }
     Ok(agent)
 }
 

@@ -59,6 +59,7 @@ pub async fn handle(
         scope: session.scope.clone(),
         client_info: session.client_info.clone(),
         session: Some(session.clone()),
+        workflow_headers: crate::workflows::WorkflowHeaders::from_headers(headers),
     };
     match message {
         Message::Request { id, method, params } => {

@@ -36,6 +36,8 @@ mod stages;
 mod state;
 mod upstreams;
 mod visibility;
+mod workflow_api;
+pub mod workflows;
 
 pub use approvals::{release_of, ApprovalError, ApprovalHub, Approver, Release};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -106,6 +106,26 @@ pub async fn aggregate(ctx: &CallCtx, kind: ListKind) -> Value {
     ctx.finish_result(result)
 }
 
+/// Every tool of every reachable upstream as `(upstream, tool)`, unfiltered,
+/// and whether every upstream answered.
+pub(crate) async fn all_tool_names(ctx: &CallCtx) -> (Vec<(String, String)>, bool) {
+    let upstreams = ctx.reachable_upstreams();
+    let mut names = Vec::new();
+    let mut complete = true;
+    for upstream in &upstreams {
+        if ctx.connection(upstream).await.is_err() {
+            complete = false;
+            continue;
+        }
+        for item in fetch_all(ctx, upstream, ListKind::Tools).await {
+            if let Some(name) = item.get("name").and_then(Value::as_str) {
+                names.push((upstream.clone(), name.to_string()));
+            }
+        }
+    }
+    (names, complete)
+}
+
 /// Every page of one upstream's list; empty (and logged) on failure.
 async fn fetch_all(ctx: &CallCtx, upstream: &str, kind: ListKind) -> Vec<Value> {
     let conn = match ctx.connection(upstream).await {

@@ -50,6 +50,7 @@ pub async fn handle(
         protocol_version: request.protocol_version,
         scope,
         client_info: request.client_info,
+        workflow_headers: crate::workflows::WorkflowHeaders::from_headers(headers),
     };
     dispatch(ctx, id, &method, params, accepts_sse(headers))
         .await

@@ -93,7 +93,7 @@ pub async fn decided_call(
                 agent_name: &ctx.agent.name,
                 upstream: &upstream,
                 tool: &tool,
-                workflow: None,
+                workflow: stage_state.workflow.workflow_id(),
             }),
         };
         let policy = ctx.gw.policy.current();
@@ -117,6 +117,9 @@ pub async fn decided_call(
         .observe(started.elapsed().as_secs_f64());
 
     let mut decision = decision;
+    if known {
+        stages::after_decision(ctx, &mut decision, &mut input, &mut stage_state).await;
+    }
     let arguments = redact_arguments(
         stage_state
             .recorded_arguments
@@ -299,6 +302,7 @@ pub(crate) async fn forward_and_record(
     if let Some(obj) = params.as_object_mut() {
         obj.insert(key.into(), Value::String(tool.to_string()));
     }
+    stages::before_forward(stage_state, &mut params);
     let started = Instant::now();
     let result = forward(ctx, upstream, kind.method(), params, out, cancel).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -313,10 +317,11 @@ pub(crate) async fn forward_and_record(
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
             stages::on_outcome(ctx, input, stage_state, Some(&result));
-            let result = match stages::after_result(ctx, input, stage_state, result).await {
-                Ok(result) => result,
-                Err(message) => blocked_result(&message),
-            };
+            let result =
+                match stages::after_result(ctx, input, stage_state, &decision_id.0, result).await {
+                    Ok(result) => result,
+                    Err(message) => blocked_result(&message),
+                };
             let mut result = ctx.finish_result(result);
             if ctx.modern && kind == CallKind::ResourcesRead {
                 mark_private(&mut result);

@@ -13,7 +13,7 @@
 //!   or cancelled calls never train anything.
 
 use crate::context::CallCtx;
-use behavry_core::{PolicyInput, Reason};
+use behavry_core::{Decision, PolicyInput, Reason};
 use serde_json::Value;
 
 /// Per-call state kept between the decision and the outcome.
@@ -24,6 +24,8 @@ pub(crate) struct StageState {
     /// The arguments with secrets masked, when scanning found any: what the
     /// trace and approval requests record.
     pub(crate) recorded_arguments: Option<Value>,
+    /// The call's workflow, trace context and start request.
+    pub(crate) workflow: crate::workflows::WorkflowState,
 }
 
 /// Enrich the policy input (`risk`, `scan`, `workflow`) before deciding.
@@ -32,21 +34,39 @@ pub(crate) async fn before_decision(
     input: &mut PolicyInput,
     state: &mut StageState,
 ) -> Result<(), Reason> {
+    crate::workflows::before_decision(ctx, input, &mut state.workflow).await?;
     crate::risk::before_decision(ctx, input, &mut state.risk);
     crate::pinning::check_call(ctx, input).await?;
     state.recorded_arguments = crate::scanning::before_decision(ctx, input);
     Ok(())
 }
 
+/// Adjust a decision that is not a deny: workflow flow rule and shared
+/// budgets (a refusal denies), a workflow start.
+pub(crate) async fn after_decision(
+    ctx: &CallCtx,
+    decision: &mut Decision,
+    input: &mut PolicyInput,
+    state: &mut StageState,
+) {
+    crate::workflows::after_decision(ctx, decision, input, &mut state.workflow).await;
+}
+
+/// What the upstream receives: no workflow token, Behavry's trace context.
+pub(crate) fn before_forward(state: &StageState, params: &mut Value) {
+    crate::workflows::prepare_forward(&state.workflow, params);
+}
+
 /// Inspect (and possibly redact, annotate or block) a successful result.
 pub(crate) async fn after_result(
     ctx: &CallCtx,
     input: &PolicyInput,
-    _state: &StageState,
+    state: &StageState,
+    decision_id: &str,
     result: Value,
 ) -> Result<Value, String> {
     let result = crate::scanning::after_result(ctx, input, result)?;
-    Ok(result)
+    crate::workflows::after_result(ctx, input, &state.workflow, decision_id, None, result).await
 }
 
 /// Learn from a call that ran; `result` is what the upstream returned.

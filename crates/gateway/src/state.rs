@@ -44,6 +44,9 @@ pub struct GatewaySettings {
     /// Content scanning of arguments, results and tool definitions;
     /// `None` when `[scan] enabled = false`.
     pub scanning: Option<Arc<crate::scanning::ContentScanning>>,
+    /// Multi-agent workflows; `None` when `[workflows] enabled = false`
+    /// (a call carrying a workflow token is then denied).
+    pub workflows: Option<Arc<crate::workflows::WorkflowStage>>,
 }
 
 impl Default for GatewaySettings {
@@ -63,6 +66,7 @@ impl Default for GatewaySettings {
             loopback_only: true,
             risk: behavry_config::RiskSettings::default(),
             scanning: None,
+            workflows: None,
         }
     }
 }

@@ -223,8 +223,8 @@ pub struct BudgetExceeded {
     pub limit: u64,
 }
 
-/// One workflow's counters.
-#[derive(Debug, Clone, Default)]
+/// One workflow's counters (serializable: a database keeps it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BudgetLedger {
     limits: BudgetLimits,
     used: Counts,

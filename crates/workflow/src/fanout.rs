@@ -31,7 +31,7 @@ pub enum FanoutExceeded {
 }
 
 /// One workflow's delegation edges.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FanoutLedger {
     children: HashMap<RevocationId, BTreeSet<AgentRef>>,
     agents: BTreeSet<AgentRef>,

@@ -70,7 +70,7 @@ impl LedgerError {
 }
 
 /// One workflow's shared state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowLedger {
     pub budgets: BudgetLedger,
     pub fanout: FanoutLedger,
@@ -78,7 +78,7 @@ pub struct WorkflowLedger {
 }
 
 impl WorkflowLedger {
-    fn new(budget: &WorkflowBudget) -> Self {
+    pub fn new(budget: &WorkflowBudget) -> Self {
         WorkflowLedger {
             budgets: BudgetLedger::new(budget.limits),
             fanout: FanoutLedger::default(),

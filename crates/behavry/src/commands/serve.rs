@@ -109,6 +109,35 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     };
     let scanning = behavry_gateway::ContentScanning::from_settings(&config.scan, secret_rules)
         .context("cannot build the content scanners")?;
+    let workflows = if config.workflows.enabled {
+        let secret = config
+            .workflows
+            .root_key
+            .as_deref()
+            .map(|r| behavry_config::resolve_secret(r, |name| std::env::var(name).ok()))
+            .transpose()
+            .context("cannot resolve [workflows] root_key")?;
+        let (authority, created) =
+            behavry_gateway::workflows::load_root_key(&store, &data_dir, secret.as_deref())
+                .await
+                .context("cannot set up the workflow root key")?;
+        if let Some(path) = created {
+            tracing::info!(path = %path.display(), public_key = %authority.public_key_text(), "workflow root key created (first run); back it up");
+        }
+        let stage = Arc::new(behavry_gateway::workflows::WorkflowStage::new(
+            authority,
+            config.workflows.clone(),
+            &config.risk,
+        ));
+        stage
+            .reload_revocations(&store)
+            .await
+            .context("cannot load workflow revocations")?;
+        stage.spawn_revocation_refresh(store.clone(), std::time::Duration::from_secs(2));
+        Some(stage)
+    } else {
+        None
+    };
     let settings = GatewaySettings {
         redaction: config.trace.redaction.clone(),
         approval_timeout: config.approvals.timeout,
@@ -126,6 +155,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         loopback_only: config.server.listen.ip().is_loopback(),
         risk: config.risk.clone(),
         scanning: scanning.clone(),
+        workflows,
     };
     let gateway = Gateway::new(
         settings,
