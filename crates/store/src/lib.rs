@@ -29,6 +29,7 @@ mod pin_model;
 pub mod sqlite;
 mod store;
 mod timestamp;
+mod validate;
 pub mod trace_key;
 
 #[cfg(feature = "conformance")]
