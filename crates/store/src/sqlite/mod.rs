@@ -22,6 +22,9 @@ mod trace_read;
 mod trace_upgrade;
 pub mod trace_writer;
 
+#[cfg(test)]
+pub(crate) use open::MIGRATIONS;
+
 use crate::{
     AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError,
 };
