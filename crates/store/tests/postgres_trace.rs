@@ -165,3 +165,36 @@ async fn names_are_ordered_byte_wise_as_in_sqlite() {
     })
     .await;
 }
+
+/// Connections the server ends (a database restart, a failover) are
+/// replaced: the store keeps working without being reopened.
+#[tokio::test]
+async fn lost_connections_are_replaced() {
+    with_schema(|schema| async move {
+        let url = format!("{}&application_name={}", schema.url, schema.name);
+        let store = Store::open_url(&url).await.unwrap();
+        let event = conformance::sample_decision_event(&DecisionId("before".into()), "t");
+        assert_eq!(store.append_trace(&event).await.unwrap(), 1);
+        store.put_setting("k", "v").await.unwrap();
+
+        let side = schema.side().await;
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(&schema.name)
+        .fetch_all(&side)
+        .await
+        .unwrap();
+        assert!(
+            ended.len() >= 2 && ended.iter().all(|e| *e),
+            "the pool's and the trace writer's connections were ended: {ended:?}"
+        );
+
+        store.ping().await.unwrap();
+        assert_eq!(store.get_setting("k").await.unwrap().as_deref(), Some("v"));
+        let event = conformance::sample_decision_event(&DecisionId("after".into()), "t");
+        assert_eq!(store.append_trace(&event).await.unwrap(), 2);
+        verify_stored_trace(&store).await.unwrap();
+    })
+    .await;
+}
