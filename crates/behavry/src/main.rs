@@ -58,6 +58,8 @@ enum Command {
     /// Read the Decision Trace.
     #[command(subcommand)]
     Trace(commands::trace::TraceCommand),
+    /// Create or update the store's schema (SQLite or PostgreSQL) without starting the gateway.
+    Migrate(commands::migrate::MigrateArgs),
     /// Validate the configuration file.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
             Command::Kill(args) => commands::kill::kill(&ctx, args).await,
             Command::Unkill(args) => commands::kill::unkill(&ctx, args).await,
             Command::Trace(cmd) => commands::trace::run(&ctx, cmd).await,
+            Command::Migrate(args) => commands::migrate::run(&ctx, args).await,
             Command::Config(cmd) => commands::config::run(&ctx, cmd),
             Command::Baseline(cmd) => commands::baseline::run(&ctx, cmd).await,
             Command::Scan(cmd) => commands::scan::run(cmd),

@@ -3,8 +3,9 @@
 //!
 //! Callers hold a [`Store`], a cheap-to-clone handle over any
 //! [`StoreBackend`]. Embedded SQLite ([`SqliteStore`]) is the default
-//! backend; other backends plug in behind the same trait without changes to
-//! callers, and are checked by the shared `conformance` suite (feature
+//! backend; PostgreSQL ([`PostgresStore`]) holds the state of several
+//! gateway replicas. Both sit behind the same trait without changes to
+//! callers, and both pass the shared `conformance` suite (feature
 //! `conformance`).
 //!
 //! Invariants:
@@ -26,10 +27,12 @@ mod error;
 mod model;
 mod operator_model;
 mod pin_model;
+pub mod postgres;
 pub mod sqlite;
 mod store;
 mod timestamp;
 pub mod trace_key;
+mod validate;
 mod workflow_model;
 
 #[cfg(feature = "conformance")]
@@ -50,6 +53,7 @@ pub use operator_model::{
     OPERATOR_ROLES,
 };
 pub use pin_model::{NewToolPin, PinStatus, ToolPin};
+pub use postgres::{PostgresSettings, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use store::{Durability, Store};
 pub use trace_key::{ensure_trace_key, stored_public_key, TraceKeyError, TRACE_KEY_FILE};

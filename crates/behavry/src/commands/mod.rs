@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod config;
 pub mod demo;
 pub mod kill;
+pub mod migrate;
 pub mod operator;
 pub mod policy;
 pub mod scan;

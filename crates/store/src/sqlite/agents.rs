@@ -21,7 +21,7 @@ pub(super) enum Lookup {
 }
 
 pub(super) async fn create(pool: &SqlitePool, agent: NewAgent) -> Result<AgentRecord, StoreError> {
-    validate_hash(&agent.credential_hash)?;
+    crate::validate::credential_hash(&agent.credential_hash)?;
     let labels = serde_json::to_string(&agent.labels)
         .map_err(|e| StoreError::Invalid(format!("agent labels could not be encoded: {e}")))?;
     let record = AgentRecord {
@@ -112,7 +112,7 @@ pub(super) async fn rotate(
     name: &str,
     new_hash: &str,
 ) -> Result<AgentRecord, StoreError> {
-    validate_hash(new_hash)?;
+    crate::validate::credential_hash(new_hash)?;
     let updated = sqlx::query(&format!(
         "UPDATE agents SET credential_hash = ? WHERE name = ? AND revoked_at IS NULL RETURNING {COLUMNS}"
     ))
@@ -137,21 +137,6 @@ pub(super) async fn rotate(
 
 fn not_found(name: &str) -> StoreError {
     StoreError::NotFound(format!("no agent named `{name}`"))
-}
-
-/// A credential hash must be exactly 64 lowercase hex digits (SHA-256).
-fn validate_hash(hash: &str) -> Result<(), StoreError> {
-    let well_formed = hash.len() == 64
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if well_formed {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(
-            "credential hash must be 64 lowercase hex digits (sha-256)".to_string(),
-        ))
-    }
 }
 
 fn decode(row: &SqliteRow) -> Result<AgentRecord, StoreError> {
@@ -179,24 +164,4 @@ fn decode(row: &SqliteRow) -> Result<AgentRecord, StoreError> {
         )?,
         revoked_at: revoked_at.map(from_nanos).transpose()?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::validate_hash;
-
-    #[test]
-    fn credential_hash_format_is_enforced() {
-        let cases = [
-            ("0123456789abcdef".repeat(4), true),
-            ("0123456789ABCDEF".repeat(4), false),
-            ("ab".repeat(31), false),
-            ("ab".repeat(33), false),
-            ("zz".repeat(32), false),
-            (String::new(), false),
-        ];
-        for (hash, ok) in cases {
-            assert_eq!(validate_hash(&hash).is_ok(), ok, "{hash}");
-        }
-    }
 }

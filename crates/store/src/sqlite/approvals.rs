@@ -4,7 +4,7 @@
 //! expiry sweeps and several gateway processes.
 
 use crate::timestamp::{from_nanos, to_nanos};
-use crate::{ApprovalRecord, ApprovalStatus, ApprovalVote, NewApproval, NewVote, StoreError};
+use crate::{ApprovalRecord, ApprovalStatus, NewApproval, NewVote, StoreError};
 use behavry_core::{AgentId, CallKind, DecisionId, Reason};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
@@ -160,43 +160,8 @@ pub(super) async fn vote(
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no approval with id `{id}`")))?;
         let now = OffsetDateTime::now_utc();
-        if current.status != ApprovalStatus::Pending {
-            return Err(StoreError::Conflict(format!(
-                "approval {id} is already {}",
-                current.status
-            )));
-        }
-        if current.expires_at <= now {
-            return Err(StoreError::Conflict(format!("approval {id} has expired")));
-        }
-        if current.votes.iter().any(|v| v.operator == vote.operator) {
-            return Err(StoreError::Conflict(format!(
-                "operator `{}` has already voted on approval {id}",
-                vote.operator
-            )));
-        }
-        let required = current.rule.required_approvals.max(1) as usize;
-        if vote.edited_arguments.is_some() && required > 1 {
-            return Err(StoreError::Invalid(format!(
-                "approval {id} needs {required} approvals; edit-and-approve is only for single-approval rules"
-            )));
-        }
-        let mut votes = current.votes.clone();
-        votes.push(ApprovalVote {
-            operator: vote.operator.clone(),
-            action: if vote.approve { "approve" } else { "deny" }.to_string(),
-            reason: vote.reason.clone(),
-            at: now,
-        });
-        let approvals = votes.iter().filter(|v| v.action == "approve").count();
-        let status = if !vote.approve {
-            ApprovalStatus::Rejected
-        } else if approvals >= required {
-            ApprovalStatus::Approved
-        } else {
-            ApprovalStatus::Pending
-        };
-        let decided = status != ApprovalStatus::Pending;
+        let outcome = crate::validate::apply_vote(&current, &vote, now)?;
+        let (votes, status, decided) = (&outcome.votes, outcome.status, outcome.decided());
         let edited = vote
             .edited_arguments
             .as_ref()
@@ -211,7 +176,7 @@ pub(super) async fn vote(
              WHERE id = ? AND status = 'pending' AND votes = ? AND expires_at > ? \
              RETURNING {COLUMNS}"
         ))
-        .bind(encode("approval votes", &votes)?)
+        .bind(encode("approval votes", votes)?)
         .bind(status.as_str())
         .bind(decided)
         .bind(to_nanos(now)?)

@@ -16,7 +16,7 @@ pub(super) async fn create_session(
     pool: &SqlitePool,
     session: NewConsoleSession,
 ) -> Result<ConsoleSessionRecord, StoreError> {
-    validate_sha256_hex(&session.id_hash)?;
+    crate::validate::session_id_hash(&session.id_hash)?;
     if session.expires_at <= session.created_at {
         return Err(StoreError::Invalid(
             "a session must expire after it is created".to_string(),
@@ -103,20 +103,6 @@ pub(super) async fn delete_stale_sessions(
             .await
             .map_err(|e| StoreError::db("could not remove stale sessions", e))?;
     Ok(done.rows_affected())
-}
-
-fn validate_sha256_hex(hash: &str) -> Result<(), StoreError> {
-    let ok = hash.len() == 64
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(
-            "session id hash must be 64 lowercase hex digits (sha-256)".to_string(),
-        ))
-    }
 }
 
 fn decode_session(row: &SqliteRow) -> Result<ConsoleSessionRecord, StoreError> {

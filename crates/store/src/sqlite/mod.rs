@@ -23,6 +23,9 @@ mod trace_upgrade;
 pub mod trace_writer;
 mod workflows;
 
+#[cfg(test)]
+pub(crate) use open::MIGRATIONS;
+
 use crate::{
     AgentRecord, ApprovalRecord, ApprovalStatus, NewAgent, NewApproval, StoreBackend, StoreError,
 };

@@ -1,13 +1,13 @@
 //! Operators and each agent's latest decision (console sessions are in
 //! [`super::console_sessions`]).
 //!
-//! Invariants: roles are one of [`OPERATOR_ROLES`]; a password hash is an
+//! Invariants: roles are one of [`crate::OPERATOR_ROLES`]; a password hash is an
 //! Argon2id PHC string; disabling an operator or changing their password
 //! ends all of their sessions in the same transaction.
 
 use crate::error::is_unique_violation;
 use crate::timestamp::{from_nanos, to_nanos};
-use crate::{NewOperator, OperatorRecord, OperatorUpdate, StoreError, OPERATOR_ROLES};
+use crate::{NewOperator, OperatorRecord, OperatorUpdate, StoreError};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 use std::collections::BTreeMap;
@@ -19,9 +19,9 @@ pub(super) async fn create(
     pool: &SqlitePool,
     op: NewOperator,
 ) -> Result<OperatorRecord, StoreError> {
-    validate_role(&op.role)?;
+    crate::validate::operator_role(&op.role)?;
     if let Some(hash) = &op.password_hash {
-        validate_password_hash(hash)?;
+        crate::validate::password_hash(hash)?;
     }
     let record = OperatorRecord {
         id: uuid::Uuid::new_v4().to_string(),
@@ -85,10 +85,10 @@ pub(super) async fn update(
     update: OperatorUpdate,
 ) -> Result<OperatorRecord, StoreError> {
     if let Some(role) = &update.role {
-        validate_role(role)?;
+        crate::validate::operator_role(role)?;
     }
     if let Some(hash) = &update.password_hash {
-        validate_password_hash(hash)?;
+        crate::validate::password_hash(hash)?;
     }
     let groups = update.groups.as_deref().map(encode_groups).transpose()?;
     let mut tx = pool
@@ -187,26 +187,6 @@ fn not_found(name: &str) -> StoreError {
     StoreError::NotFound(format!("no operator named `{name}`"))
 }
 
-fn validate_role(role: &str) -> Result<(), StoreError> {
-    if OPERATOR_ROLES.contains(&role) {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "operator role must be one of viewer, approver, admin (got `{role}`)"
-        )))
-    }
-}
-
-fn validate_password_hash(hash: &str) -> Result<(), StoreError> {
-    if hash.starts_with("$argon2id$") && hash.len() <= 512 {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(
-            "password hash must be an argon2id PHC string".to_string(),
-        ))
-    }
-}
-
 fn encode_groups(groups: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(groups)
         .map_err(|e| StoreError::Invalid(format!("operator groups could not be encoded: {e}")))
@@ -242,25 +222,6 @@ fn decode(row: &SqliteRow) -> Result<OperatorRecord, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_and_hash_formats_are_enforced() {
-        for (role, ok) in [
-            ("viewer", true),
-            ("admin", true),
-            ("Admin", false),
-            ("", false),
-        ] {
-            assert_eq!(validate_role(role).is_ok(), ok, "{role}");
-        }
-        for (hash, ok) in [
-            ("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", true),
-            ("$argon2i$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", false),
-            ("plaintext", false),
-        ] {
-            assert_eq!(validate_password_hash(hash).is_ok(), ok, "{hash}");
-        }
-    }
 
     #[tokio::test]
     async fn last_activity_uses_the_agent_decision_index() {
