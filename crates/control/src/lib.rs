@@ -31,6 +31,8 @@ mod trace;
 mod trace_filter;
 mod trace_search;
 mod trace_stream;
+mod workflow_tree;
+mod workflows;
 
 pub use admin_token::{ensure_admin_token, AdminToken, ADMIN_TOKEN_FILE};
 pub use auth::CSRF_HEADER;

@@ -9,7 +9,7 @@
 use crate::operator::Role;
 use crate::{
     agents, approvals, baselines, console, health, kill, openapi, operators_api, overview, pins,
-    policy, session, sinks, trace, trace_search, trace_stream, ControlState,
+    policy, session, sinks, trace, trace_search, trace_stream, workflows, ControlState,
 };
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use std::sync::Arc;
@@ -78,6 +78,11 @@ pub const ROUTES: &[Route] = &[
         Op(Approver),
     ),
     route("GET", "/v1/baselines/{agent}", Op(Viewer)),
+    route("GET", "/v1/workflows", Op(Viewer)),
+    route("GET", "/v1/workflows/public-key", Op(Viewer)),
+    route("POST", "/v1/workflows/revocations", Op(Approver)),
+    route("GET", "/v1/workflows/{id}", Op(Viewer)),
+    route("POST", "/v1/workflows/{id}/revoke", Op(Approver)),
     route("POST", "/v1/policy/reload", Op(Admin)),
     route("GET", "/v1/operators", Op(Admin)),
     route("POST", "/v1/operators", Op(Admin)),
@@ -120,6 +125,11 @@ pub(crate) fn handler(route: &Route) -> Option<MethodRouter<Arc<ControlState>>> 
         ("GET", "/v1/tool-pins") => get(pins::list),
         ("POST", "/v1/tool-pins/{upstream}/{tool}/approve") => post(pins::approve),
         ("GET", "/v1/baselines/{agent}") => get(baselines::show),
+        ("GET", "/v1/workflows") => get(workflows::list),
+        ("GET", "/v1/workflows/public-key") => get(workflows::public_key),
+        ("POST", "/v1/workflows/revocations") => post(workflows::revoke_block),
+        ("GET", "/v1/workflows/{id}") => get(workflows::show),
+        ("POST", "/v1/workflows/{id}/revoke") => post(workflows::revoke_workflow),
         ("POST", "/v1/policy/reload") => post(policy::reload),
         ("GET", "/v1/operators") => get(operators_api::list),
         ("POST", "/v1/operators") => post(operators_api::create),

@@ -3,6 +3,7 @@
 //! ([`integrity`]).
 
 mod integrity;
+mod workflow_tree;
 
 use serde_json::Value;
 use std::process::ExitCode;
@@ -20,6 +21,14 @@ pub enum TraceCommand {
     },
     /// Print every event of one decision.
     Show { decision_id: String },
+    /// Print a workflow's decisions as a tree: each under the decision it
+    /// descends from, with verdicts, reasons and outcomes.
+    Workflow {
+        id: String,
+        /// Print the admin API's JSON (workflow, ledger, decisions).
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the trace's hash chain and signed checkpoints; print the first
     /// bad record and exit non-zero if anything was changed.
     Verify {
@@ -68,7 +77,7 @@ pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<Exit
             return integrity::verify_proof(&file, &public_key)
         }
         TraceCommand::Pubkey { at } => return integrity::pubkey(ctx, &at).await,
-        TraceCommand::Tail { .. } | TraceCommand::Show { .. } => {}
+        TraceCommand::Tail { .. } | TraceCommand::Show { .. } | TraceCommand::Workflow { .. } => {}
     }
     let admin = ctx.admin()?;
     match cmd {
@@ -91,6 +100,14 @@ pub async fn run(ctx: &super::Context, cmd: TraceCommand) -> anyhow::Result<Exit
         TraceCommand::Show { decision_id } => {
             let out = admin.get(&format!("/v1/trace/{decision_id}")).await?;
             println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        TraceCommand::Workflow { id, json } => {
+            let out = admin.get(&format!("/v1/workflows/{id}")).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                print!("{}", workflow_tree::render(&out));
+            }
         }
         TraceCommand::Verify { .. }
         | TraceCommand::Prove { .. }

@@ -41,6 +41,15 @@ pub async fn harness() -> Harness {
 }
 
 pub async fn harness_with(sessions: SessionSettings) -> Harness {
+    harness_full(sessions, GatewaySettings::default()).await
+}
+
+#[allow(dead_code, reason = "not every test file uses every helper")]
+pub async fn harness_with_settings(settings: GatewaySettings) -> Harness {
+    harness_full(SessionSettings::default(), settings).await
+}
+
+async fn harness_full(sessions: SessionSettings, settings: GatewaySettings) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let policy_dir = dir.path().join("policy");
     std::fs::create_dir_all(&policy_dir).unwrap();
@@ -52,7 +61,7 @@ pub async fn harness_with(sessions: SessionSettings) -> Harness {
     let store = Store::open_dir(&dir.path().join("data")).await.unwrap();
     let policy = PolicyHandle::load_dir(&policy_dir).unwrap();
     let gateway = Gateway::new(
-        GatewaySettings::default(),
+        settings,
         policy,
         store.clone(),
         Upstreams::new(vec![], vec![]),

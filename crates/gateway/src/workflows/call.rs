@@ -154,7 +154,7 @@ pub(crate) async fn before_decision(
                     "the agent's name cannot appear in a delegation chain",
                 )
             })?;
-            let revocations = stage.revocations();
+            let revocations = stage.revocations_snapshot();
             let chain = stage
                 .verifier()
                 .verify(

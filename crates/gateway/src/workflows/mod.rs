@@ -116,7 +116,8 @@ impl WorkflowStage {
         &self.verifier
     }
 
-    pub(crate) fn revocations(&self) -> Arc<RevocationSet> {
+    /// The revocation list in force.
+    pub fn revocations_snapshot(&self) -> Arc<RevocationSet> {
         self.revocations.load_full()
     }
 
