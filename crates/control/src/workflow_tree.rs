@@ -55,7 +55,10 @@ pub fn workflow_tree(events: &[(u64, TraceEvent)], workflow: &str) -> Vec<Value>
                         value: json!({
                             "decision_id": id,
                             "seq": seq,
-                            "time": event.time,
+                            "time": event
+                                .time
+                                .format(&time::format_description::well_known::Rfc3339)
+                                .ok(),
                             "agent": agent.name,
                             "role": agent.role,
                             "tool": format!("{upstream}.{tool}"),

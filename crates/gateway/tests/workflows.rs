@@ -226,6 +226,11 @@ async fn attacks_are_denied_with_their_reasons() {
         )
         .await;
     assert_denied(&h, &reply, "workflow_not_delegatee").await;
+    let (_, _, workflow) = h.last_decision().await;
+    assert!(
+        workflow["id"].as_str().unwrap().starts_with("wf_"),
+        "the denial names the workflow: {workflow}"
+    );
     // Outside the effective scope (the hop narrowed to database.query).
     let reply = h
         .call("researcher", "email.send", present(&researcher), None, &[])

@@ -23,10 +23,11 @@ use super::WorkflowStage;
 use crate::context::CallCtx;
 use behavry_core::{CallKind, Decision, PolicyInput, Reason, Verdict};
 use behavry_workflow::{
-    causal_depth, check_causal_depth, check_claimed_id, extract, extract_traceparent,
-    prepare_upstream_meta, started_meta, AgentRef, CallTarget, Charge, Counts, FlowAlert, FlowMode,
-    ParentDecision, RootToken, SensitiveRead, StartSpec, TraceParent, VerifiedChain,
-    WorkflowBudget, WorkflowContext, WorkflowRequest, META_KEY, TRACEPARENT,
+    causal_depth, check_causal_depth, check_claimed_id, extract, extract_traceparent, inspect,
+    prepare_upstream_meta, started_meta, AgentRef, CallTarget, ChainInfo, Charge, Counts,
+    FlowAlert, FlowMode, ParentDecision, RootToken, SensitiveRead, StartSpec, TraceParent,
+    VerifiedChain, WorkflowBudget, WorkflowContext, WorkflowDenial, WorkflowRequest, META_KEY,
+    TRACEPARENT,
 };
 use serde_json::{json, Value};
 
@@ -163,8 +164,23 @@ pub(crate) async fn before_decision(
                     ctx.gw.clock.now(),
                     &*revocations,
                 )
-                .map_err(|d| deny(d.code(), d))?;
+                .map_err(|d| {
+                    // A genuine token refused for who presents it, when, or
+                    // after revocation: record which workflow it belongs to.
+                    if !matches!(
+                        d,
+                        WorkflowDenial::Malformed(_) | WorkflowDenial::BadSignature
+                    ) {
+                        if let Ok(info) = inspect(&carrier.token, stage.authority().public_key()) {
+                            input.workflow = Some(chain_value(&info));
+                        }
+                    }
+                    deny(d.code(), d)
+                })?;
             check_claimed_id(&carrier, &chain).map_err(|d| deny(d.code(), d))?;
+            // From here on the workflow is known: a denial is recorded
+            // with it, so attacks on a workflow show in its trace.
+            input.workflow = Some(chain_value(&chain));
             let call = classify(stage, input, chain, presenter);
             let span = incoming.map_or_else(TraceParent::new_root, |t| t.child_random());
             let call = check(ctx, stage, input, call, incoming.as_ref()).await?;
@@ -174,6 +190,18 @@ pub(crate) async fn before_decision(
             Ok(())
         }
     }
+}
+
+/// What the trace records of a workflow call denied before its context was
+/// built: the workflow and its delegation chain.
+fn chain_value(chain: &ChainInfo) -> Value {
+    json!({
+        "id": chain.workflow_id.as_str(),
+        "delegation_depth": chain.depth,
+        "chain": chain.chain.iter().enumerate().map(|(hop, h)| json!({
+            "agent_id": h.delegatee.as_str(), "hop": hop, "expires": h.expires,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn classify(
@@ -418,11 +446,18 @@ pub(crate) async fn after_result(
     mut result: Value,
 ) -> Result<Value, String> {
     if let Some(call) = state.call.as_deref() {
-        let bytes = serde_json::to_vec(&result).map_or(0, |v| v.len() as u64);
+        // Only reads are charged to the read budgets.
+        let reads = !call.write && !call.outbound;
+        let bytes = if reads {
+            serde_json::to_vec(&result).map_or(0, |v| v.len() as u64)
+        } else {
+            0
+        };
         let rows = result
             .get("structuredContent")
             .and_then(|s| s.get("row_count"))
             .and_then(Value::as_u64)
+            .filter(|_| reads)
             .unwrap_or(0);
         let usage = Charge {
             amounts: Counts {
