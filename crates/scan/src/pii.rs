@@ -21,6 +21,7 @@ struct Detector {
     severity: Severity,
     confidence: f32,
     check: Option<fn(&str, &str, usize) -> bool>,
+    min_digits: usize,
 }
 
 /// The compiled PII scanner.
@@ -36,6 +37,9 @@ impl std::fmt::Debug for PiiScanner {
     }
 }
 
+/// `(rule, pattern, capture group, severity, confidence, validator,
+/// fewest ASCII digits any match holds)`. The digit count lets a text with
+/// fewer digits skip the regex: a sound gate, not a heuristic.
 type Spec = (
     &'static str,
     &'static str,
@@ -43,6 +47,7 @@ type Spec = (
     Severity,
     f32,
     Option<fn(&str, &str, usize) -> bool>,
+    usize,
 );
 
 const SPECS: &[Spec] = &[
@@ -53,6 +58,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.9,
         None,
+        0,
     ),
     (
         "payment-card",
@@ -61,6 +67,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.95,
         Some(card_ok),
+        13,
     ),
     (
         "iban",
@@ -69,6 +76,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.95,
         Some(iban_ok),
+        2,
     ),
     (
         "us-ssn",
@@ -77,6 +85,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(ssn_ok),
+        9,
     ),
     (
         "us-ssn",
@@ -85,6 +94,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.9,
         Some(ssn_ok),
+        9,
     ),
     (
         "uk-nino",
@@ -93,6 +103,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(nino_ok),
+        6,
     ),
     (
         "ca-sin",
@@ -101,6 +112,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(luhn_digits),
+        9,
     ),
     (
         "phone",
@@ -109,6 +121,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(nanp_ok),
+        10,
     ),
     (
         "phone",
@@ -117,6 +130,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(intl_phone_ok),
+        8,
     ),
     (
         "phone",
@@ -125,6 +139,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.6,
         Some(national_phone_ok),
+        9,
     ),
     (
         "ip-address",
@@ -133,6 +148,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.75,
         Some(ipv4_ok),
+        4,
     ),
     (
         "ip-address",
@@ -141,6 +157,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.75,
         Some(ipv6_ok),
+        0,
     ),
     (
         "street-address",
@@ -149,6 +166,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         None,
+        1,
     ),
     (
         "postal-address",
@@ -157,6 +175,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.75,
         None,
+        5,
     ),
     (
         "date-of-birth",
@@ -165,6 +184,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.85,
         None,
+        3,
     ),
     (
         "date-of-birth",
@@ -173,6 +193,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.85,
         None,
+        8,
     ),
     (
         "drivers-license",
@@ -181,6 +202,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(has_digit),
+        1,
     ),
     (
         "passport",
@@ -189,6 +211,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.8,
         Some(has_digit),
+        1,
     ),
     (
         "person-name",
@@ -197,6 +220,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.6,
         Some(name_ok),
+        0,
     ),
 ];
 
@@ -204,14 +228,15 @@ impl PiiScanner {
     pub fn new() -> Result<PiiScanner, regex::Error> {
         let detectors = SPECS
             .iter()
-            .map(|&(rule, re, group, severity, confidence, check)| {
+            .map(|&(rule, re, group, severity, confidence, check, min_digits)| {
                 Ok(Detector {
                     rule,
-                    regex: crate::regexes::regex(re)?,
+                    regex: crate::regexes::regex_ascii(re)?,
                     group,
                     severity,
                     confidence,
                     check,
+                    min_digits,
                 })
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
@@ -221,16 +246,14 @@ impl PiiScanner {
     /// Scans one string; spans are byte ranges of `text`.
     pub fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         let mut found: Vec<Finding> = Vec::new();
-        let has_at = text.contains('@');
-        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-        let has_colon = text.contains(':');
+        let stats = TextStats::of(text);
         for d in &self.detectors {
-            let needs = match d.rule {
-                "email" => has_at,
-                "person-name" | "street-address" | "postal-address" => true,
-                "ip-address" => has_digit || has_colon,
-                _ => has_digit,
-            };
+            let needs = stats.digits >= d.min_digits
+                && match d.rule {
+                    "email" => stats.at,
+                    "ip-address" => stats.colons >= 2 || stats.dots >= 3,
+                    _ => true,
+                };
             if !needs {
                 continue;
             }
@@ -265,6 +288,35 @@ impl PiiScanner {
             }
         }
         out.extend(found);
+    }
+}
+
+/// Counts taken in one pass that decide which detectors can match.
+struct TextStats {
+    digits: usize,
+    colons: usize,
+    dots: usize,
+    at: bool,
+}
+
+impl TextStats {
+    fn of(text: &str) -> TextStats {
+        let mut s = TextStats {
+            digits: 0,
+            colons: 0,
+            dots: 0,
+            at: false,
+        };
+        for b in text.bytes() {
+            match b {
+                b'0'..=b'9' => s.digits += 1,
+                b':' => s.colons += 1,
+                b'.' => s.dots += 1,
+                b'@' => s.at = true,
+                _ => {}
+            }
+        }
+        s
     }
 }
 
