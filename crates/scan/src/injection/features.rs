@@ -296,6 +296,9 @@ impl Lexicon {
 struct Word<'a> {
     text: &'a str,
     label: bool,
+    /// Followed by a space, as a verb opening a clause is ("-name" in a
+    /// command line or "name,email" in a CSV header is not).
+    spaced: bool,
 }
 
 impl Word<'_> {
@@ -325,6 +328,8 @@ impl<'a> Iterator for Words<'a> {
         let len = tail.find(|c| !is_word_char(c)).unwrap_or(tail.len());
         let raw = &tail[..len];
         let mut after = tail[len..].chars();
+        let next = after.clone().next();
+        let spaced = !raw.starts_with('-') && next.is_some_and(char::is_whitespace);
         let label = match after.next() {
             Some(':') => true,
             Some(_) => raw.ends_with('\'') && after.next() == Some(':'),
@@ -334,6 +339,7 @@ impl<'a> Iterator for Words<'a> {
         Some(Word {
             text: raw.trim_matches(['\'', '"', '-']),
             label,
+            spaced,
         })
     }
 }
@@ -344,6 +350,15 @@ fn words(body: &str) -> Words<'_> {
 
 const LEAD_WORDS: usize = 12;
 
+/// Subject pronouns: in front of a verb they make it a statement.
+const SUBJECTS: [&str; 5] = ["i", "we", "they", "he", "she"];
+
+/// Words that put people into a question.
+const PERSONAL: [&str; 14] = [
+    "you", "your", "yours", "we", "us", "our", "ours", "i", "me", "my", "mine", "i'm", "let's",
+    "someone",
+];
+
 fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
     let trimmed = body.trim();
     let mut lead: [Option<Word<'_>>; LEAD_WORDS] = [None; LEAD_WORDS];
@@ -351,13 +366,24 @@ fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
         *slot = Some(w);
     }
     let lead_word = |k: usize| lead.get(k).copied().flatten();
-    let first = lead.iter().flatten().find(|w| {
+    let first = lead.iter().flatten().position(|w| {
         !(w.label
             || w.text.is_empty()
             || lexicon.flags(w.text) & FILLER != 0
             || w.text.bytes().all(|b| b.is_ascii_digit()))
     });
-    if let Some(w) = first {
+    // "I read ...", "we send ...": a subject in front makes the verb a
+    // statement, not an imperative.
+    let stated = first
+        .and_then(|k| k.checked_sub(1))
+        .and_then(lead_word)
+        .is_some_and(|w| SUBJECTS.iter().any(|s| w.is(s)));
+    // "Define Clear Objectives: ..." is a heading with a label, not an order.
+    let heading = first.is_some_and(|k| (k + 1..k + 4).filter_map(lead_word).any(|w| w.label));
+    if let Some(w) = first
+        .and_then(lead_word)
+        .filter(|w| w.spaced && !stated && !heading)
+    {
         let flags = lexicon.flags(w.text);
         if flags & ACTION != 0 {
             feats[Feat::ActionStart as usize] = 1.0;
@@ -380,7 +406,11 @@ fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
     if trimmed.ends_with('?') {
         if let Some(w) = lead_word(0) {
             if lexicon.flags(w.text) & QUESTION != 0 {
-                feats[Feat::Question as usize] = 1.0;
+                // A question that names no one ("What is the capital of
+                // Brazil?") asks for general knowledge; one between people
+                // ("Can we meet?", "Could you send me ...") counts half.
+                let personal = words(trimmed).any(|w| PERSONAL.iter().any(|p| w.is(p)));
+                feats[Feat::Question as usize] = if personal { 0.5 } else { 1.0 };
             }
         }
     }
@@ -409,6 +439,7 @@ fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
         || head.starts_with("* ")
         || head.starts_with('#')
         || head.starts_with('`')
+        || head.starts_with('[') && head.contains("](")
     {
         feats[Feat::DocLine as usize] = 1.0;
     }

@@ -64,13 +64,22 @@ pub fn rule_logit(f: &[f32; FEATURES]) -> f32 {
     let one = |x: Feat| get(x).min(1.0);
     let acts = one(Feat::ActionStart).max(one(Feat::Request));
     // A question nobody in the data would ask the reader: general knowledge.
-    z += 1.6 * one(Feat::Question) * (1.0 - one(Feat::SecondPerson));
+    // (`Question` is 1 only for questions naming no one.)
+    let general_question = if get(Feat::Question) >= 1.0 { 1.0 } else { 0.0 };
+    z += 2.4 * general_question * (1.0 - one(Feat::SecondPerson));
     // An action on the user's data aimed at an address, or at secrets.
     z += 1.6 * acts * one(Feat::Target);
     z += 1.0 * acts * one(Feat::Sensitive);
     // Someone speaking for the user asks for an action ("send my ...").
     z += 2.0 * acts * one(Feat::FirstPerson) * one(Feat::Target).max(one(Feat::Sensitive));
     z += 1.0 * one(Feat::Exfil) * one(Feat::Sensitive) * one(Feat::Target);
+    let nobody = (1.0 - one(Feat::SecondPerson)) * (1.0 - one(Feat::FirstPerson));
+    // Speaking for the user, an order to act on their things ("Please
+    // unlock my front door", "Withdraw 5 Bitcoin to my account").
+    z += 2.8 * acts * one(Feat::FirstPerson) * (1.0 - one(Feat::SecondPerson));
+    // A bare request for content that names no one ("Explain the theory
+    // of relativity.") has no reader in the data it sits in.
+    z += 1.6 * one(Feat::TaskStart) * (1.0 - one(Feat::ActionStart)) * nobody;
     // A marker in front of an instruction ("TODO: send ...").
     z += 2.5 * one(Feat::Marker) * acts.max(one(Feat::TaskStart));
     // A request to produce content or reshape the answer.
