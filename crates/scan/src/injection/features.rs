@@ -359,8 +359,27 @@ const PERSONAL: [&str; 14] = [
     "someone",
 ];
 
+/// The sentence after a leading bracketed tag (`###(system_message)`,
+/// `[INST]`, `<note>`): the clause the tag introduces.
+fn after_tag(s: &str) -> &str {
+    const MAX_TAG: usize = 40;
+    let t = s.trim_start_matches('#');
+    let close = match t.as_bytes().first() {
+        Some(b'(') => b')',
+        Some(b'[') => b']',
+        Some(b'<') => b'>',
+        _ => return s,
+    };
+    let limit = t.len().min(MAX_TAG);
+    match t.as_bytes()[..limit].iter().position(|&b| b == close) {
+        Some(k) => t[k + 1..].trim_start(),
+        None => s,
+    }
+}
+
 fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
-    let trimmed = body.trim();
+    let whole = body.trim();
+    let trimmed = after_tag(whole);
     let mut lead: [Option<Word<'_>>; LEAD_WORDS] = [None; LEAD_WORDS];
     for (slot, w) in lead.iter_mut().zip(words(trimmed)) {
         *slot = Some(w);
@@ -433,11 +452,15 @@ fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
             feats[Feat::Request as usize] = 1.0;
         }
     }
-    let head = trimmed.trim_start_matches(['\'', '"']);
+    let head = whole.trim_start_matches(['\'', '"']);
+    let heading = head.starts_with('#')
+        && head
+            .trim_start_matches('#')
+            .starts_with(|c: char| c.is_whitespace());
     if head.starts_with("- ")
         || head.starts_with("> ")
         || head.starts_with("* ")
-        || head.starts_with('#')
+        || heading
         || head.starts_with('`')
         || head.starts_with('[') && head.contains("](")
     {

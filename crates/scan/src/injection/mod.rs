@@ -73,6 +73,8 @@ pub fn rule_logit(f: &[f32; FEATURES]) -> f32 {
     // Someone speaking for the user asks for an action ("send my ...").
     z += 2.0 * acts * one(Feat::FirstPerson) * one(Feat::Target).max(one(Feat::Sensitive));
     z += 1.0 * one(Feat::Exfil) * one(Feat::Sensitive) * one(Feat::Target);
+    // An order to send something to an address ("send the details to x@y").
+    z += 0.8 * acts * one(Feat::Exfil) * one(Feat::Target);
     let nobody = (1.0 - one(Feat::SecondPerson)) * (1.0 - one(Feat::FirstPerson));
     // Speaking for the user, an order to act on their things ("Please
     // unlock my front door", "Withdraw 5 Bitcoin to my account").
