@@ -21,7 +21,7 @@ struct Detector {
     severity: Severity,
     confidence: f32,
     check: Option<fn(&str, &str, usize) -> bool>,
-    min_digits: usize,
+    min_run: usize,
 }
 
 /// The compiled PII scanner.
@@ -38,8 +38,10 @@ impl std::fmt::Debug for PiiScanner {
 }
 
 /// `(rule, pattern, capture group, severity, confidence, validator,
-/// fewest ASCII digits any match holds)`. The digit count lets a text with
-/// fewer digits skip the regex: a sound gate, not a heuristic.
+/// fewest digits any accepted match holds in one numeric run)`. A numeric
+/// run is digits joined by at most three of ` -./()` in a row, which every
+/// number pattern here stays within. A text whose longest run is shorter
+/// skips the regex: a sound gate, not a heuristic.
 type Spec = (
     &'static str,
     &'static str,
@@ -139,7 +141,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.6,
         Some(national_phone_ok),
-        9,
+        10,
     ),
     (
         "ip-address",
@@ -228,7 +230,7 @@ impl PiiScanner {
     pub fn new() -> Result<PiiScanner, regex::Error> {
         let detectors = SPECS
             .iter()
-            .map(|&(rule, re, group, severity, confidence, check, min_digits)| {
+            .map(|&(rule, re, group, severity, confidence, check, min_run)| {
                 Ok(Detector {
                     rule,
                     regex: crate::regexes::regex_ascii(re)?,
@@ -236,7 +238,7 @@ impl PiiScanner {
                     severity,
                     confidence,
                     check,
-                    min_digits,
+                    min_run,
                 })
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
@@ -248,7 +250,7 @@ impl PiiScanner {
         let mut found: Vec<Finding> = Vec::new();
         let stats = TextStats::of(text);
         for d in &self.detectors {
-            let needs = stats.digits >= d.min_digits
+            let needs = stats.longest_run >= d.min_run
                 && match d.rule {
                     "email" => stats.at,
                     "ip-address" => stats.colons >= 2 || stats.dots >= 3,
@@ -291,9 +293,13 @@ impl PiiScanner {
     }
 }
 
+/// Separators a numeric run may hold this many of in a row.
+const RUN_GAP: usize = 3;
+
 /// Counts taken in one pass that decide which detectors can match.
 struct TextStats {
-    digits: usize,
+    /// Most digits in one numeric run.
+    longest_run: usize,
     colons: usize,
     dots: usize,
     at: bool,
@@ -302,14 +308,29 @@ struct TextStats {
 impl TextStats {
     fn of(text: &str) -> TextStats {
         let mut s = TextStats {
-            digits: 0,
+            longest_run: 0,
             colons: 0,
             dots: 0,
             at: false,
         };
+        let (mut run, mut gap) = (0usize, 0usize);
         for b in text.bytes() {
             match b {
-                b'0'..=b'9' => s.digits += 1,
+                b'0'..=b'9' => {
+                    run += 1;
+                    gap = 0;
+                    s.longest_run = s.longest_run.max(run);
+                    continue;
+                }
+                b' ' | b'-' | b'.' | b'/' | b'(' | b')' if run > 0 && gap < RUN_GAP => {
+                    gap += 1;
+                }
+                _ => {
+                    run = 0;
+                    gap = 0;
+                }
+            }
+            match b {
                 b':' => s.colons += 1,
                 b'.' => s.dots += 1,
                 b'@' => s.at = true,
@@ -542,6 +563,20 @@ mod tests {
         ];
         for (text, rule) in cases {
             assert!(rules(text).contains(&rule), "{text}: {:?}", rules(text));
+        }
+    }
+
+    #[test]
+    fn numeric_runs_span_the_separators_number_formats_use() {
+        for (text, run) in [
+            ("call (485) 618-6613 now", 10),
+            ("card 4539-1488-0343-6467", 16),
+            ("+49 30 2256522", 11),
+            ("on 2022-02-22 at 10:30", 8),
+            ("v1.2, then 3 .  ( 4", 2),
+            ("no digits here", 0),
+        ] {
+            assert_eq!(TextStats::of(text).longest_run, run, "{text}");
         }
     }
 
