@@ -54,8 +54,12 @@ fn main() {
         std::hint::black_box(scanner.scan_result(&value));
     });
     if let Some(path) = std::env::args().nth(1) {
-        let records = behavry_scan::eval::parse_jsonl(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let values: Vec<Value> = records.iter().map(|r| Value::String(r.text.clone())).collect();
+        let records =
+            behavry_scan::eval::parse_jsonl(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let values: Vec<Value> = records
+            .iter()
+            .map(|r| Value::String(r.text.clone()))
+            .collect();
         let bytes: usize = records.iter().map(|r| r.text.len()).sum();
         rate("scan_result (records)", bytes, || {
             for v in &values {
