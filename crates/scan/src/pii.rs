@@ -21,6 +21,7 @@ struct Detector {
     severity: Severity,
     confidence: f32,
     check: Option<fn(&str, &str, usize) -> bool>,
+    min_run: usize,
 }
 
 /// The compiled PII scanner.
@@ -36,6 +37,11 @@ impl std::fmt::Debug for PiiScanner {
     }
 }
 
+/// `(rule, pattern, capture group, severity, confidence, validator,
+/// fewest digits any accepted match holds in one numeric run)`. A numeric
+/// run is digits joined by at most three of ` -./()` in a row, which every
+/// number pattern here stays within. A text whose longest run is shorter
+/// skips the regex: a sound gate, not a heuristic.
 type Spec = (
     &'static str,
     &'static str,
@@ -43,6 +49,7 @@ type Spec = (
     Severity,
     f32,
     Option<fn(&str, &str, usize) -> bool>,
+    usize,
 );
 
 const SPECS: &[Spec] = &[
@@ -53,6 +60,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.9,
         None,
+        0,
     ),
     (
         "payment-card",
@@ -61,6 +69,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.95,
         Some(card_ok),
+        13,
     ),
     (
         "iban",
@@ -69,6 +78,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.95,
         Some(iban_ok),
+        2,
     ),
     (
         "us-ssn",
@@ -77,6 +87,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(ssn_ok),
+        9,
     ),
     (
         "us-ssn",
@@ -85,6 +96,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.9,
         Some(ssn_ok),
+        9,
     ),
     (
         "uk-nino",
@@ -93,6 +105,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(nino_ok),
+        6,
     ),
     (
         "ca-sin",
@@ -101,6 +114,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.85,
         Some(luhn_digits),
+        9,
     ),
     (
         "phone",
@@ -109,6 +123,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(nanp_ok),
+        10,
     ),
     (
         "phone",
@@ -117,6 +132,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(intl_phone_ok),
+        8,
     ),
     (
         "phone",
@@ -125,6 +141,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.6,
         Some(national_phone_ok),
+        10,
     ),
     (
         "ip-address",
@@ -133,6 +150,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.75,
         Some(ipv4_ok),
+        4,
     ),
     (
         "ip-address",
@@ -141,6 +159,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.75,
         Some(ipv6_ok),
+        0,
     ),
     (
         "street-address",
@@ -149,6 +168,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         None,
+        1,
     ),
     (
         "postal-address",
@@ -157,6 +177,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.75,
         None,
+        5,
     ),
     (
         "date-of-birth",
@@ -165,6 +186,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.85,
         None,
+        3,
     ),
     (
         "date-of-birth",
@@ -173,6 +195,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.85,
         None,
+        8,
     ),
     (
         "drivers-license",
@@ -181,6 +204,7 @@ const SPECS: &[Spec] = &[
         Severity::Medium,
         0.8,
         Some(has_digit),
+        1,
     ),
     (
         "passport",
@@ -189,6 +213,7 @@ const SPECS: &[Spec] = &[
         Severity::High,
         0.8,
         Some(has_digit),
+        1,
     ),
     (
         "person-name",
@@ -197,6 +222,7 @@ const SPECS: &[Spec] = &[
         Severity::Low,
         0.6,
         Some(name_ok),
+        0,
     ),
 ];
 
@@ -204,14 +230,15 @@ impl PiiScanner {
     pub fn new() -> Result<PiiScanner, regex::Error> {
         let detectors = SPECS
             .iter()
-            .map(|&(rule, re, group, severity, confidence, check)| {
+            .map(|&(rule, re, group, severity, confidence, check, min_run)| {
                 Ok(Detector {
                     rule,
-                    regex: crate::regexes::regex(re)?,
+                    regex: crate::regexes::regex_ascii(re)?,
                     group,
                     severity,
                     confidence,
                     check,
+                    min_run,
                 })
             })
             .collect::<Result<Vec<_>, regex::Error>>()?;
@@ -221,16 +248,14 @@ impl PiiScanner {
     /// Scans one string; spans are byte ranges of `text`.
     pub fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         let mut found: Vec<Finding> = Vec::new();
-        let has_at = text.contains('@');
-        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-        let has_colon = text.contains(':');
+        let stats = TextStats::of(text);
         for d in &self.detectors {
-            let needs = match d.rule {
-                "email" => has_at,
-                "person-name" | "street-address" | "postal-address" => true,
-                "ip-address" => has_digit || has_colon,
-                _ => has_digit,
-            };
+            let needs = stats.longest_run >= d.min_run
+                && match d.rule {
+                    "email" => stats.at,
+                    "ip-address" => stats.colons >= 2 || stats.dots >= 3,
+                    _ => true,
+                };
             if !needs {
                 continue;
             }
@@ -265,6 +290,54 @@ impl PiiScanner {
             }
         }
         out.extend(found);
+    }
+}
+
+/// Separators a numeric run may hold this many of in a row.
+const RUN_GAP: usize = 3;
+
+/// Counts taken in one pass that decide which detectors can match.
+struct TextStats {
+    /// Most digits in one numeric run.
+    longest_run: usize,
+    colons: usize,
+    dots: usize,
+    at: bool,
+}
+
+impl TextStats {
+    fn of(text: &str) -> TextStats {
+        let mut s = TextStats {
+            longest_run: 0,
+            colons: 0,
+            dots: 0,
+            at: false,
+        };
+        let (mut run, mut gap) = (0usize, 0usize);
+        for b in text.bytes() {
+            match b {
+                b'0'..=b'9' => {
+                    run += 1;
+                    gap = 0;
+                    s.longest_run = s.longest_run.max(run);
+                    continue;
+                }
+                b' ' | b'-' | b'.' | b'/' | b'(' | b')' if run > 0 && gap < RUN_GAP => {
+                    gap += 1;
+                }
+                _ => {
+                    run = 0;
+                    gap = 0;
+                }
+            }
+            match b {
+                b':' => s.colons += 1,
+                b'.' => s.dots += 1,
+                b'@' => s.at = true,
+                _ => {}
+            }
+        }
+        s
     }
 }
 
@@ -490,6 +563,20 @@ mod tests {
         ];
         for (text, rule) in cases {
             assert!(rules(text).contains(&rule), "{text}: {:?}", rules(text));
+        }
+    }
+
+    #[test]
+    fn numeric_runs_span_the_separators_number_formats_use() {
+        for (text, run) in [
+            ("call (485) 618-6613 now", 10),
+            ("card 4539-1488-0343-6467", 16),
+            ("+49 30 2256522", 11),
+            ("on 2022-02-22 at 10:30", 8),
+            ("v1.2, then 3 .  ( 4", 2),
+            ("no digits here", 0),
+        ] {
+            assert_eq!(TextStats::of(text).longest_run, run, "{text}");
         }
     }
 

@@ -9,7 +9,7 @@
 
 use super::phrases::PHRASES;
 use super::words::{ACTION_VERBS, FILLERS, QUESTION_OPENERS, TASK_VERBS};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// A named sentence feature. The discriminant is the feature's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +134,7 @@ pub struct Sentence {
 #[derive(Debug, Clone)]
 pub struct Featurizer {
     phrases: AhoCorasick,
+    lexicon: Lexicon,
 }
 
 impl Featurizer {
@@ -142,8 +143,12 @@ impl Featurizer {
         let phrases = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(patterns)?;
-        Ok(Featurizer { phrases })
+        Ok(Featurizer {
+            phrases,
+            lexicon: Lexicon::new(),
+        })
     }
 
     /// Cuts `text` into sentences and computes their features.
@@ -179,7 +184,7 @@ impl Featurizer {
         }
         for sent in &mut out {
             let body = text.get(sent.start..sent.end).unwrap_or("");
-            positional(body, &mut sent.feats);
+            positional(&self.lexicon, body, &mut sent.feats);
         }
         out
     }
@@ -233,66 +238,198 @@ pub fn sentence_bounds(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// Lower-case words of a sentence with whether a `:` follows each.
-fn words(body: &str, limit: usize) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() || c == '\'' || c == '-' {
-            cur.extend(c.to_lowercase());
-            continue;
-        }
-        if !cur.is_empty() {
-            let colon = c == ':';
-            let w = std::mem::take(&mut cur);
-            let trimmed = w.trim_matches(['\'', '"', '-']).to_string();
-            let was_label = colon || w.ends_with(['\'', '"']) && chars.peek() == Some(&':');
-            out.push((trimmed, was_label));
-            if out.len() >= limit {
-                return out;
-            }
-        }
-    }
-    if !cur.is_empty() {
-        out.push((cur.trim_matches(['\'', '"', '-']).to_string(), false));
-    }
-    out
+/// Word-list membership of one lower-case word, as bit flags.
+const ACTION: u8 = 1;
+const TASK: u8 = 2;
+const QUESTION: u8 = 4;
+const FILLER: u8 = 8;
+/// Longest word in any list; longer words are in none.
+const MAX_LISTED: usize = 16;
+
+/// The word lists merged into one sorted table (built once).
+#[derive(Debug, Clone)]
+struct Lexicon {
+    words: Vec<(&'static str, u8)>,
 }
 
-fn positional(body: &str, feats: &mut [f32; FEATURES]) {
-    let trimmed = body.trim();
-    let lead = words(trimmed, 12);
-    let mut first = None;
-    for (k, (w, colon)) in lead.iter().enumerate() {
-        let w = w.trim_matches(['\'', '-']);
-        // field labels ("description:", "snippet':") and fillers are skipped
-        if *colon || FILLERS.contains(&w) || w.is_empty() || w.chars().all(|c| c.is_ascii_digit()) {
-            continue;
+impl Lexicon {
+    fn new() -> Lexicon {
+        let mut words: Vec<(&'static str, u8)> = Vec::new();
+        for (list, flag) in [
+            (ACTION_VERBS, ACTION),
+            (TASK_VERBS, TASK),
+            (QUESTION_OPENERS, QUESTION),
+            (FILLERS, FILLER),
+        ] {
+            for w in list {
+                match words.iter_mut().find(|(x, _)| x == w) {
+                    Some((_, f)) => *f |= flag,
+                    None => words.push((w, flag)),
+                }
+            }
         }
-        first = Some((k, w.to_string()));
-        break;
+        words.sort_unstable();
+        Lexicon { words }
     }
-    if let Some((_, w)) = &first {
-        if ACTION_VERBS.contains(&w.as_str()) {
+
+    /// The flags of `word`, compared case-insensitively (no allocation).
+    fn flags(&self, word: &str) -> u8 {
+        if word.len() > MAX_LISTED || !word.is_ascii() {
+            return 0;
+        }
+        let mut buf = [0u8; MAX_LISTED];
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        let Ok(lower) = std::str::from_utf8(lower) else {
+            return 0;
+        };
+        self.words
+            .binary_search_by(|(x, _)| (*x).cmp(lower))
+            .map_or(0, |i| self.words[i].1)
+    }
+}
+
+/// One word of a sentence (quotes and dashes trimmed, case kept) and
+/// whether a `:` follows it (a field label).
+#[derive(Debug, Clone, Copy)]
+struct Word<'a> {
+    text: &'a str,
+    label: bool,
+    /// Followed by a space, as a verb opening a clause is ("-name" in a
+    /// command line or "name,email" in a CSV header is not).
+    spaced: bool,
+}
+
+impl Word<'_> {
+    fn is(&self, lower: &str) -> bool {
+        self.text.eq_ignore_ascii_case(lower)
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '-'
+}
+
+/// The words of a sentence, borrowed from it.
+struct Words<'a> {
+    body: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Word<'a>;
+
+    fn next(&mut self) -> Option<Word<'a>> {
+        let rest = self.body.get(self.pos..)?;
+        let skip = rest.find(is_word_char)?;
+        let start = self.pos + skip;
+        let tail = self.body.get(start..)?;
+        let len = tail.find(|c| !is_word_char(c)).unwrap_or(tail.len());
+        let raw = &tail[..len];
+        let mut after = tail[len..].chars();
+        let next = after.clone().next();
+        let spaced = !raw.starts_with('-') && next.is_some_and(char::is_whitespace);
+        let label = match after.next() {
+            Some(':') => true,
+            Some(_) => raw.ends_with('\'') && after.next() == Some(':'),
+            None => false,
+        };
+        self.pos = start + len;
+        Some(Word {
+            text: raw.trim_matches(['\'', '"', '-']),
+            label,
+            spaced,
+        })
+    }
+}
+
+fn words(body: &str) -> Words<'_> {
+    Words { body, pos: 0 }
+}
+
+const LEAD_WORDS: usize = 12;
+
+/// Subject pronouns: in front of a verb they make it a statement.
+const SUBJECTS: [&str; 5] = ["i", "we", "they", "he", "she"];
+
+/// Words that put people into a question.
+const PERSONAL: [&str; 14] = [
+    "you", "your", "yours", "we", "us", "our", "ours", "i", "me", "my", "mine", "i'm", "let's",
+    "someone",
+];
+
+/// The sentence after a leading bracketed tag (`###(system_message)`,
+/// `[INST]`, `<note>`): the clause the tag introduces.
+fn after_tag(s: &str) -> &str {
+    const MAX_TAG: usize = 40;
+    let t = s.trim_start_matches('#');
+    let close = match t.as_bytes().first() {
+        Some(b'(') => b')',
+        Some(b'[') => b']',
+        Some(b'<') => b'>',
+        _ => return s,
+    };
+    let limit = t.len().min(MAX_TAG);
+    match t.as_bytes()[..limit].iter().position(|&b| b == close) {
+        Some(k) => t[k + 1..].trim_start(),
+        None => s,
+    }
+}
+
+fn positional(lexicon: &Lexicon, body: &str, feats: &mut [f32; FEATURES]) {
+    let whole = body.trim();
+    let trimmed = after_tag(whole);
+    let mut lead: [Option<Word<'_>>; LEAD_WORDS] = [None; LEAD_WORDS];
+    for (slot, w) in lead.iter_mut().zip(words(trimmed)) {
+        *slot = Some(w);
+    }
+    let lead_word = |k: usize| lead.get(k).copied().flatten();
+    let first = lead.iter().flatten().position(|w| {
+        !(w.label
+            || w.text.is_empty()
+            || lexicon.flags(w.text) & FILLER != 0
+            || w.text.bytes().all(|b| b.is_ascii_digit()))
+    });
+    // "I read ...", "we send ...": a subject in front makes the verb a
+    // statement, not an imperative.
+    let stated = first
+        .and_then(|k| k.checked_sub(1))
+        .and_then(lead_word)
+        .is_some_and(|w| SUBJECTS.iter().any(|s| w.is(s)));
+    // "Define Clear Objectives: ..." is a heading with a label, not an order.
+    let heading = first.is_some_and(|k| (k + 1..k + 4).filter_map(lead_word).any(|w| w.label));
+    if let Some(w) = first
+        .and_then(lead_word)
+        .filter(|w| w.spaced && !stated && !heading)
+    {
+        let flags = lexicon.flags(w.text);
+        if flags & ACTION != 0 {
             feats[Feat::ActionStart as usize] = 1.0;
         }
-        if TASK_VERBS.contains(&w.as_str()) {
+        if flags & TASK != 0 {
             feats[Feat::TaskStart as usize] = 1.0;
         }
     }
     let has_please = trimmed.contains("please") || trimmed.contains("Please");
-    if has_please
-        && words(trimmed, 64)
-            .windows(2)
-            .any(|w| w[0].0 == "please" && ACTION_VERBS.contains(&w[1].0.as_str()))
-    {
-        feats[Feat::ActionStart as usize] = 1.0;
+    if has_please {
+        let mut prev_please = false;
+        for w in words(trimmed).take(64) {
+            if prev_please && lexicon.flags(w.text) & ACTION != 0 {
+                feats[Feat::ActionStart as usize] = 1.0;
+                break;
+            }
+            prev_please = w.is("please");
+        }
     }
     if trimmed.ends_with('?') {
-        if let Some((w, _)) = lead.first() {
-            if QUESTION_OPENERS.contains(&w.as_str()) {
-                feats[Feat::Question as usize] = 1.0;
+        if let Some(w) = lead_word(0) {
+            if lexicon.flags(w.text) & QUESTION != 0 {
+                // A question that names no one ("What is the capital of
+                // Brazil?") asks for general knowledge; one between people
+                // ("Can we meet?", "Could you send me ...") counts half.
+                let personal = words(trimmed).any(|w| PERSONAL.iter().any(|p| w.is(p)));
+                feats[Feat::Question as usize] = if personal { 0.5 } else { 1.0 };
             }
         }
     }
@@ -303,24 +440,29 @@ fn positional(body: &str, feats: &mut [f32; FEATURES]) {
     if has_at || body.contains("://") || body.contains("www.") {
         feats[Feat::Target as usize] = 1.0;
     }
-    let lower_you = lead
+    if lead
         .iter()
-        .any(|(w, _)| w == "you" || w == "your" || w == "yours");
-    if lower_you {
+        .flatten()
+        .any(|w| w.is("you") || w.is("your") || w.is("yours"))
+    {
         feats[Feat::SecondPerson as usize] = 1.0;
     }
-    if lead.len() >= 2
-        && matches!(lead[0].0.as_str(), "can" | "could" | "would" | "will")
-        && lead[1].0 == "you"
-    {
-        feats[Feat::Request as usize] = 1.0;
+    if let (Some(a), Some(b)) = (lead_word(0), lead_word(1)) {
+        if (a.is("can") || a.is("could") || a.is("would") || a.is("will")) && b.is("you") {
+            feats[Feat::Request as usize] = 1.0;
+        }
     }
-    let head = trimmed.trim_start_matches(['\'', '"']);
+    let head = whole.trim_start_matches(['\'', '"']);
+    let heading = head.starts_with('#')
+        && head
+            .trim_start_matches('#')
+            .starts_with(|c: char| c.is_whitespace());
     if head.starts_with("- ")
         || head.starts_with("> ")
         || head.starts_with("* ")
-        || head.starts_with('#')
+        || heading
         || head.starts_with('`')
+        || head.starts_with('[') && head.contains("](")
     {
         feats[Feat::DocLine as usize] = 1.0;
     }

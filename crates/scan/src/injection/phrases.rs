@@ -117,6 +117,8 @@ pub(super) const PHRASES: &[(&str, Feat)] = &[
     ("assistant-only", Feat::AddressAi),
     ("for the assistant", Feat::AddressAi),
     ("for the ai", Feat::AddressAi),
+    // data that speaks of "the user" in the third person addresses whoever acts for them
+    ("the user's", Feat::AddressAi),
     // the model's own output
     ("your response", Feat::ResponseRef),
     ("your responses", Feat::ResponseRef),
@@ -200,7 +202,9 @@ pub(super) const PHRASES: &[(&str, Feat)] = &[
     ("system:", Feat::Marker),
     ("assistant:", Feat::Marker),
     ("[assistant", Feat::Marker),
-    ("(system", Feat::Marker),
+    ("(system)", Feat::Marker),
+    ("(system:", Feat::Marker),
+    ("(system_", Feat::Marker),
     ("[admin", Feat::Marker),
     ("admin override", Feat::Marker),
     ("end of", Feat::Sequencing),
@@ -314,6 +318,11 @@ pub(super) const PHRASES: &[(&str, Feat)] = &[
     ("load https", Feat::Exfil),
     ("be tracked", Feat::Exfil),
     ("you have to first", Feat::Sequencing),
+    // destinations other than an e-mail address or URL
+    ("to the account", Feat::Target),
+    ("to account", Feat::Target),
+    ("to the website", Feat::Target),
+    ("to the link", Feat::Target),
     // generation genres
     ("poem", Feat::Genre),
     ("essay", Feat::Genre),

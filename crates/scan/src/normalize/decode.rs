@@ -120,6 +120,13 @@ pub(crate) fn is_readable(s: &str) -> bool {
     total >= 8 && spaces >= 1 && letters * 2 >= total
 }
 
+/// Positions of `needle` in `hay`.
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter()
+        .enumerate()
+        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+}
+
 fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -132,6 +139,9 @@ fn hex_val(b: u8) -> Option<u8> {
 /// Percent-decodes repeatedly (double encoding) while `%XX` or `%uXXXX`
 /// sequences remain, at most three rounds.
 fn percent(text: &str) -> Option<Decoded> {
+    if count_percent(text) < 3 {
+        return None;
+    }
     let mut current = text.to_string();
     let mut changed = false;
     for _ in 0..3 {
@@ -156,7 +166,7 @@ fn percent(text: &str) -> Option<Decoded> {
 
 fn count_percent(s: &str) -> usize {
     let b = s.as_bytes();
-    (0..b.len())
+    memchr_iter(b'%', b)
         .filter(|&i| {
             b[i] == b'%'
                 && (matches!((b.get(i + 1), b.get(i + 2)), (Some(x), Some(y)) if hex_val(*x).is_some() && hex_val(*y).is_some())

@@ -137,8 +137,22 @@ struct Pass {
 }
 
 /// Runs the first pass.
+/// True when the pass would neither change nor report anything: no
+/// escapes, controls, invisible, tag or bidi characters and no Cyrillic or
+/// Greek look-alike letters (accents, bullets and CJK text stay clean).
+fn is_clean(input: &str) -> bool {
+    is_plain(input)
+        || input.chars().all(|c| {
+            if c.is_ascii() {
+                matches!(c, ' '..='~' | '\t' | '\n' | '\r')
+            } else {
+                classify(c) == Class::Normal && homoglyph::fold_char(c).is_none()
+            }
+        })
+}
+
 pub(crate) fn strip(input: &str) -> Stripped<'_> {
-    if is_plain(input) {
+    if is_clean(input) {
         return Stripped {
             visible: Cow::Borrowed(input),
             segments: Vec::new(),

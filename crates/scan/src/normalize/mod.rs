@@ -71,7 +71,7 @@ fn normalize_at(input: &str, depth: u8) -> Normalized {
         Cow::Borrowed(_) => nfkc.clone(),
         Cow::Owned(s) => Cow::Owned(s),
     };
-    let unchanged = folded.as_ref() == input;
+    let unchanged = std::ptr::eq(folded.as_ref(), input) || folded.as_ref() == input;
     let mut text = folded.to_string();
     let visible_len = text.len();
     let budget = input.len().saturating_mul(MAX_GROWTH).max(256);
