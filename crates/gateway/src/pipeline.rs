@@ -186,6 +186,7 @@ pub async fn decided_call(
         decision_id: &decision.id,
         input: &input,
         stages: &stage_state,
+        approved: false,
     };
     match (decision.verdict, plan) {
         (Verdict::Allow, _) => forward_and_record(ctx, &call, params, out, cancel).await,
@@ -272,6 +273,8 @@ pub(crate) struct Forwarding<'a> {
     pub decision_id: &'a DecisionId,
     pub input: &'a PolicyInput,
     pub stages: &'a StageState,
+    /// The call runs because a person approved it.
+    pub approved: bool,
 }
 
 pub(crate) async fn forward_and_record(
@@ -289,6 +292,7 @@ pub(crate) async fn forward_and_record(
         decision_id,
         input,
         stages: stage_state,
+        approved,
     } = *call;
     let mut params = params.unwrap_or_else(|| json!({}));
     let key = if kind == CallKind::ResourcesRead {
@@ -312,7 +316,7 @@ pub(crate) async fn forward_and_record(
                 .get("isError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            stages::on_outcome(ctx, input, stage_state, Some(&result));
+            stages::on_outcome(ctx, input, stage_state, Some(&result), approved);
             let result = match stages::after_result(ctx, input, stage_state, result).await {
                 Ok(result) => result,
                 Err(message) => blocked_result(&message),
