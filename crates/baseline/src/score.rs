@@ -9,6 +9,9 @@
 //! `clamp(slope × (x − offset), 0, cap)` of a surprise measure `x` (a
 //! z-score in log space, or a negative log-probability); the curves are
 //! the constants below, documented with their reasoning in docs/risk.md.
+//! Factors that are views of one behaviour (`GROUPS`) are not counted
+//! twice: within a group the strongest counts fully, the others at
+//! `GROUP_SHARE`.
 //!
 //! Cold start: every expectation blends the agent's own statistics with
 //! its role's (weight `n / (n + k)` on its own), and evidence from
