@@ -1,6 +1,6 @@
 """The behavioural baseline in a running gateway: every decided call carries
-`risk` (score, factors, learning) in its trace record, calls that ran train
-the agent's profile, `behavry baseline show AGENT` prints it, and the
+`risk` (score, factors, learning) in its trace record and counts in the
+hour's call volume, calls that ran train the agent's profile, `behavry baseline show AGENT` prints it, and the
 profile survives a restart (flushed at shutdown, restored at start)."""
 
 from __future__ import annotations
@@ -41,20 +41,25 @@ async def test_calls_are_scored_trained_shown_and_restored(gateway, demo_server_
         for _ in range(3):
             result = await client.call_tool("database.query", {"sql": "SELECT id FROM customers LIMIT 5"})
             assert not result.is_error
-        # Denied by policy: scored, never trained.
+        # Denied by policy: scored and counted as attempted, never trained.
         with pytest.raises(MCPError):
             await client.call_tool("database.query", {"sql": 7})
+        result = await client.call_tool("database.query", {"sql": "SELECT id FROM customers LIMIT 2"})
+        assert not result.is_error
 
     made = decisions(gw)
-    assert len(made) == 4
+    assert len(made) == 5
     for d in made:
         risk = d["risk"]
         assert 0.0 <= risk["score"] <= 1.0 and risk["learning"] is True, risk
-        assert {f["name"] for f in risk["factors"]} >= {"call_rate", "new_tool"}, risk
+        assert {f["name"] for f in risk["factors"]} >= {"call_volume", "new_tool"}, risk
         assert all(isinstance(f["detail"], str) and f["detail"] for f in risk["factors"]), risk
+    # The call volume of the hour counts every attempted call, the denied one included.
+    volume = [next(f for f in d["risk"]["factors"] if f["name"] == "call_volume")["observed"] for d in made]
+    assert [round(v) for v in volume] == [1, 2, 3, 4, 5], volume
 
     shown = gw.admin_get("/v1/baselines/data-analyst-primary").json()
-    assert shown["profile"]["observations"] == 3, shown["profile"]
+    assert shown["profile"]["observations"] == 4, shown["profile"]
     out = show(behavry_bin, gw, "data-analyst-primary")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("agent data-analyst-primary (role analyst)"), out.stdout
@@ -69,6 +74,6 @@ async def test_calls_are_scored_trained_shown_and_restored(gateway, demo_server_
         wait_for_http(f"{gw.admin_url}/readyz", timeout=60, status=200, proc=proc, log_path=log_path)
         restored = gw.admin_get("/v1/baselines/data-analyst-primary")
         assert restored.status_code == 200, restored.text
-        assert restored.json()["profile"]["observations"] == 3
+        assert restored.json()["profile"]["observations"] == 4
     finally:
         stop_process(proc)

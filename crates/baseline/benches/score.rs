@@ -42,6 +42,13 @@ fn bench(c: &mut Criterion) {
             black_box(baselines.score(black_box(&probes[i])).to_policy_value())
         })
     });
+    let mut assessing = baselines.clone();
+    c.bench_function("assess one call (count the attempt, score)", |b| {
+        b.iter(|| {
+            i = (i + 1) % probes.len();
+            black_box(assessing.assess(black_box(&probes[i])))
+        })
+    });
     let mut training = baselines.clone();
     c.bench_function("update one call", |b| {
         b.iter(|| {

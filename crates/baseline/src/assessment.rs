@@ -12,14 +12,16 @@ const SUMMARY_MIN_CONTRIBUTION: f64 = 0.02;
 /// One feature's part in a score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
-    /// `time_of_week`, `call_rate`, `result_volume`, `new_tool`,
-    /// `new_resource`, `new_destination`, `resource_burst` or `sequence`.
+    /// `time_of_week`, `call_volume`, `result_volume`, `volume_trend`,
+    /// `volume_drift`, `new_tool`, `new_resource`, `new_destination`,
+    /// `resource_burst` or `sequence`.
     pub name: String,
     /// The value seen for this call (see docs/risk.md for each factor's unit).
     pub observed: f64,
     /// What the baseline expected.
     pub baseline: f64,
-    /// Evidence in log-odds units, after capping and confidence scaling.
+    /// Evidence in log-odds units, after capping, confidence scaling and
+    /// the discount of a factor grouped with a stronger one.
     pub evidence: f64,
     /// Share of the score above the no-evidence score that this factor
     /// accounts for (contributions add up to `score - base score`).
@@ -29,8 +31,8 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// The factor in words, e.g. "volume 4.4× the rolling baseline for
-    /// this hour (5,280 vs 1,200)".
+    /// The factor in words, e.g. "call volume 4.4× the rolling baseline
+    /// for this hour (39 calls to database.query in the last hour vs 8)".
     pub fn describe(&self) -> &str {
         &self.detail
     }

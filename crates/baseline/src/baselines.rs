@@ -1,13 +1,17 @@
-//! `Baselines`: the profiles of every agent and role, with the two calls
-//! the gateway makes — `score` before deciding a call and `update` after a
-//! call that was allowed (or approved) has returned.
+//! `Baselines`: the profiles of every agent and role, with the calls the
+//! gateway makes — `assess` before deciding a call, and `update` (or
+//! `update_approved`) after a call that was allowed (or approved) has
+//! returned.
 //!
-//! Invariants: `score` never changes state; `update` is the only way state
-//! is learned; profiles touched since the last `take_dirty` are reported so
-//! the caller can persist exactly those.
+//! Invariants: `score` never changes state; `assess` changes only the
+//! attempt counts of the current window (never persisted, never learned);
+//! `update` / `update_approved` are the only way state is learned;
+//! profiles touched since the last `take_dirty` are reported so the caller
+//! can persist exactly those.
 
+use crate::attempts::AgentAttempts;
 use crate::config::{BaselineConfig, ConfigError};
-use crate::learn::{learn, Derived};
+use crate::learn::{learn, Derived, Outcome};
 use crate::observation::Observation;
 use crate::profile::{AgentProfile, ProfileError, RoleProfile};
 use crate::score::score;
@@ -27,6 +31,8 @@ pub struct Baselines {
     config: BaselineConfig,
     agents: HashMap<String, AgentProfile>,
     roles: HashMap<String, RoleProfile>,
+    /// Calls attempted in the current window, per agent (not persisted).
+    attempts: HashMap<String, AgentAttempts>,
     dirty_agents: BTreeSet<String>,
     dirty_roles: BTreeSet<String>,
 }
@@ -44,25 +50,58 @@ impl Baselines {
         &self.config
     }
 
-    /// Score a call about to be decided. `obs.volume` is normally `None`
-    /// here (the result is not known yet); when it is given it counts
-    /// towards the window's volume.
+    /// Assess a call about to be decided: score it, then count it as
+    /// attempted in the current window (whatever its outcome will be), so
+    /// the calls that follow see it. This is what the gateway calls once
+    /// per decided call.
+    pub fn assess(&mut self, obs: &Observation) -> RiskAssessment {
+        let d = Derived::of(obs, &self.config);
+        let assessment = self.score_derived(obs, &d);
+        self.attempts.entry(obs.agent.clone()).or_default().add(
+            &obs.tool,
+            d.hour,
+            self.config.max_tools_per_agent,
+        );
+        assessment
+    }
+
+    /// Score a call without counting it (the same assessment `assess`
+    /// returns; the call itself counts in its window either way).
+    /// `obs.volume` is normally `None` (the result is not known yet); when
+    /// it is given it counts towards the window's volume.
     pub fn score(&self, obs: &Observation) -> RiskAssessment {
         let d = Derived::of(obs, &self.config);
+        self.score_derived(obs, &d)
+    }
+
+    fn score_derived(&self, obs: &Observation, d: &Derived) -> RiskAssessment {
         score(
             self.agents.get(&obs.agent),
             self.roles.get(&obs.role),
+            self.attempts.get(&obs.agent),
             obs,
-            &d,
+            d,
             &self.config,
         )
     }
 
-    /// Learn from a call that ran: decided `allow`, or intercepted and then
-    /// approved. Call it once per such call, after its outcome, with the
-    /// result volume filled in when known. Never call it for a call that was
-    /// denied, rejected, expired or blocked.
+    /// Learn from a call that was decided `allow` and ran. Call it once
+    /// per such call, after its outcome, with the result volume filled in
+    /// when known. Never call it for a call that was denied, rejected,
+    /// expired or blocked.
     pub fn update(&mut self, obs: &Observation) {
+        self.learn(obs, Outcome::Allowed);
+    }
+
+    /// Learn from a call that was intercepted, approved by a person, and
+    /// ran. It makes what it used known, but teaches the agent's habits
+    /// only after approvals on several days, at a reduced weight (see
+    /// docs/risk.md, "Approved calls").
+    pub fn update_approved(&mut self, obs: &Observation) {
+        self.learn(obs, Outcome::Approved);
+    }
+
+    fn learn(&mut self, obs: &Observation, outcome: Outcome) {
         let d = Derived::of(obs, &self.config);
         let agent = self
             .agents
@@ -79,7 +118,7 @@ impl Baselines {
             .roles
             .entry(obs.role.clone())
             .or_insert_with(|| RoleProfile::new(obs.role.clone()));
-        learn(agent, role, obs, &d, &self.config);
+        learn(agent, role, obs, &d, &self.config, outcome);
         self.dirty_agents.insert(obs.agent.clone());
         self.dirty_roles.insert(obs.role.clone());
     }
@@ -135,6 +174,7 @@ impl Baselines {
             }
         }
         self.dirty_agents.remove(agent);
+        self.attempts.remove(agent);
     }
 
     /// Names of the profiles updated since the last call, to persist.

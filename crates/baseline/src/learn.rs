@@ -2,16 +2,58 @@
 //! and its role's. Only calls that actually ran may be learned — a call
 //! that was denied, or intercepted and not approved, must never reach
 //! `learn`, or an attacker could repeat a call until it looks normal.
+//!
+//! An approved call teaches less than an allowed one (`habit_weight`): it
+//! makes its tool, prefix, host and sequence known — a person vouched for
+//! them — but it teaches the habits (hours of the week, calls per hour,
+//! result volume, distinct resources) only once the agent has had approved
+//! calls on `APPROVED_DAYS_TO_LEARN` distinct days, and then at
+//! `APPROVED_WEIGHT` of an allowed call. A few approvals in one night, or
+//! two, do not make nights or bursts normal; a change of work that people
+//! approve day after day becomes normal, slowly.
 
 use crate::config::BaselineConfig;
 use crate::observation::{
     hour_fraction, hour_index, hour_of_week, key, normalize_host, resource_prefix, Observation,
 };
 use crate::profile::{evict_least_recent, AgentProfile, RoleProfile, SensitiveRead};
+use crate::stats::MIN_LOG_SD;
 
 /// Weight of a new day in the daily volume statistics (about three weeks
 /// of memory).
 pub(crate) const DAILY_ALPHA: f64 = 0.05;
+/// Distinct days with approved calls before approved calls teach habits.
+pub const APPROVED_DAYS_TO_LEARN: u32 = 3;
+/// Weight of an approved call in the habit features, from then on.
+pub const APPROVED_WEIGHT: f64 = 0.25;
+
+/// How a call that ran came to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Decided `allow`.
+    Allowed,
+    /// Intercepted, then approved by a person.
+    Approved,
+}
+
+/// Weight of this call in the habit features (see the module comment),
+/// after counting an approval's day.
+fn habit_weight(agent: &mut AgentProfile, outcome: Outcome, day: i64) -> f64 {
+    match outcome {
+        Outcome::Allowed => 1.0,
+        Outcome::Approved => {
+            if agent.approved_days == 0 || day != agent.last_approved_day {
+                agent.approved_days = agent.approved_days.saturating_add(1);
+                agent.last_approved_day = day;
+            }
+            if agent.approved_days >= APPROVED_DAYS_TO_LEARN {
+                APPROVED_WEIGHT
+            } else {
+                0.0
+            }
+        }
+    }
+}
 
 /// Features of one observation derived once and shared by scoring and
 /// training.
@@ -62,8 +104,12 @@ pub(crate) fn learn(
     obs: &Observation,
     d: &Derived,
     config: &BaselineConfig,
+    outcome: Outcome,
 ) {
     let t = obs.time;
+    let day = d.hour.div_euclid(24);
+    let w = habit_weight(agent, outcome, day);
+    let wf = w as f32;
     let alpha = config.stats_alpha;
     let novelty_alpha = config.novelty_alpha;
     let half_life_hours = config.histogram_half_life_days * 24.0;
@@ -89,14 +135,14 @@ pub(crate) fn learn(
         *last = (*last).max(t);
     }
     role.members.insert(agent.agent.clone());
-    agent.week.add(d.how, d.hour, half_life_hours);
-    role.week.add(d.how, d.hour, half_life_hours);
+    agent.week.add(d.how, d.hour, half_life_hours, wf);
+    role.week.add(d.how, d.hour, half_life_hours, wf);
 
     if let Some(closed) = agent.window.advance(d.hour) {
         agent.rate.push(closed.calls, alpha);
         role.rate.push(closed.calls, alpha);
     }
-    agent.window.add(None);
+    agent.window.add(None, wf);
 
     // Tool.
     let new_tool = !agent.tools.contains_key(&obs.tool);
@@ -121,14 +167,18 @@ pub(crate) fn learn(
     }
     let volume = obs.usable_volume();
     if let Some(v) = volume {
-        tool.volume.push(v, alpha);
-        role_tool.volume.push(v, alpha);
+        tool.volume.push_weighted(v, alpha, w);
+        role_tool.volume.push_weighted(v, alpha, w);
     }
-    if let Some(mean) = tool.daily.advance(d.hour.div_euclid(24), DAILY_ALPHA) {
+    let per_call_sd = tool
+        .volume
+        .expectation()
+        .map_or(0.0, |e| e.sd.max(MIN_LOG_SD));
+    if let Some(mean) = tool.daily.advance(day, DAILY_ALPHA, per_call_sd) {
         role_tool.daily.push_log(mean, DAILY_ALPHA);
     }
-    tool.daily.add(volume);
-    tool.window.add(volume);
+    tool.daily.add(volume, wf);
+    tool.window.add(volume, wf);
 
     // Resource prefix, per agent-tool pair.
     if let Some(pk) = d.prefix_key {
@@ -155,8 +205,8 @@ pub(crate) fn learn(
         let distinct = agent
             .recent
             .distinct_within(t, config.burst_window_seconds, Some(rk));
-        agent.burst.push(distinct as f64, alpha);
-        role.burst.push(distinct as f64, alpha);
+        agent.burst.push_weighted(distinct as f64, alpha, w);
+        role.burst.push_weighted(distinct as f64, alpha, w);
         agent.recent.push(t, rk, config.recent_resources);
     }
 

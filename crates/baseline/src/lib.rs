@@ -6,10 +6,13 @@
 //! Invariants:
 //! - Pure: no I/O and no clock. Every function takes the time as an
 //!   argument (unix seconds), so scores are reproducible from their inputs.
-//! - The gateway scores every decided call (`Baselines::score`) and trains
-//!   only on calls that ran: allowed, or intercepted and approved
-//!   (`Baselines::update`). Denied and rejected calls never train the
-//!   baseline, so repeating a call does not make it look normal.
+//! - The gateway assesses every decided call (`Baselines::assess`: the
+//!   attempt is counted in the current window, then scored) and trains
+//!   only on calls that ran: allowed (`Baselines::update`), or intercepted
+//!   and approved (`Baselines::update_approved`, which teaches habits
+//!   only after approvals on several days, at a reduced weight). Denied
+//!   and rejected calls never train the baseline, so repeating a call
+//!   does not make it look normal.
 //! - Memory per agent and per agent-tool pair is bounded by the caps in
 //!   `BaselineConfig`, whatever the number of distinct resources or hosts.
 //! - Profiles serialise with a format version (`FORMAT_VERSION`) and are
@@ -19,8 +22,10 @@
 //! detector on any labelled event stream (see docs/risk.md).
 
 mod assessment;
+mod attempts;
 mod baselines;
 mod config;
+mod daily;
 pub mod eval;
 mod event;
 mod learn;
@@ -37,6 +42,7 @@ pub use assessment::{human_number, human_ratio, Factor, RiskAssessment};
 pub use baselines::{Baselines, Dirty};
 pub use config::{BaselineConfig, ConfigError};
 pub use event::{parse_events, parse_line, rfc3339, to_line, Event, EventError};
+pub use learn::{Outcome, APPROVED_DAYS_TO_LEARN, APPROVED_WEIGHT};
 pub use observation::{hour_of_week, resource_prefix, Observation};
 pub use profile::{
     tool_entry_bytes, AgentProfile, ProfileError, RoleProfile, RoleToolProfile, ToolProfile,

@@ -10,8 +10,9 @@
 //! sequences and recent resources are all capped (see `BaselineConfig`).
 
 use crate::config::BaselineConfig;
+use crate::daily::DailyVolume;
 use crate::memory::{KeySet, RecentResources};
-use crate::stats::{DailyVolume, HourWindow, LogStats, NoveltyRate};
+use crate::stats::{HourWindow, LogStats, NoveltyRate};
 use crate::week::WeekHistogram;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,6 +79,12 @@ pub struct AgentProfile {
     pub(crate) last_sensitive: Option<SensitiveRead>,
     pub(crate) sequences: KeySet,
     pub tools: BTreeMap<String, ToolProfile>,
+    /// Distinct local days on which the agent had an approved call.
+    #[serde(default)]
+    pub approved_days: u32,
+    /// The latest of those days (day index, local time).
+    #[serde(default)]
+    pub last_approved_day: i64,
 }
 
 /// What the agents of one role do with one tool (per-agent quantities:
@@ -135,6 +142,8 @@ impl AgentProfile {
             last_sensitive: None,
             sequences: KeySet::default(),
             tools: BTreeMap::new(),
+            approved_days: 0,
+            last_approved_day: 0,
         }
     }
 

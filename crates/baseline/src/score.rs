@@ -9,6 +9,9 @@
 //! `clamp(slope × (x − offset), 0, cap)` of a surprise measure `x` (a
 //! z-score in log space, or a negative log-probability); the curves are
 //! the constants below, documented with their reasoning in docs/risk.md.
+//! Factors that are views of one behaviour (`GROUPS`) are not counted
+//! twice: within a group the strongest counts fully, the others at
+//! `GROUP_SHARE`.
 //!
 //! Cold start: every expectation blends the agent's own statistics with
 //! its role's (weight `n / (n + k)` on its own), and evidence from
@@ -18,14 +21,20 @@
 //! new role is judged at about a third of it.
 
 use crate::assessment::{human_number, human_ratio, Factor, RiskAssessment};
+use crate::attempts::AgentAttempts;
 use crate::config::BaselineConfig;
+use crate::daily::MIN_DAILY_SD;
 use crate::learn::{recent_sensitive, sequence_key, Derived};
 use crate::observation::{describe_local_time, Observation, HOURS_PER_WEEK};
 use crate::profile::{AgentProfile, RoleProfile, RoleToolProfile, ToolProfile};
 use crate::stats::{blend, blend_rate, LogExpectation, MIN_LOG_SD};
 
+mod activity;
 mod novelty;
+mod volume;
+use activity::{call_volume, time_of_week};
 use novelty::{new_destination, new_resource, new_tool, resource_burst, sequence};
+use volume::{result_volume, volume_drift, volume_trend};
 
 /// Log-odds with no evidence: sigmoid(-1.5) ≈ 0.18.
 pub const BIAS: f64 = -1.5;
@@ -39,10 +48,15 @@ const PRIOR_HOURS: f64 = 10.0;
 const PRIOR_CALLS: f64 = 20.0;
 /// Calls in the window counted as independent evidence of a volume shift.
 const MAX_WINDOW_CALLS: f64 = 4.0;
-/// Days of history before the daily volume trend is judged.
-const MIN_TREND_DAYS: u32 = 5;
-/// Smallest deviation of the daily mean volume per call (log space).
-const MIN_DAILY_SD: f64 = 0.25;
+/// Fewer calls than this in the hour are never a burst.
+const MIN_BURST_CALLS: f64 = 3.0;
+/// Factors that are views of one behaviour: within a group the strongest
+/// counts fully and each other one at `GROUP_SHARE` of its evidence.
+const GROUPS: [[&str; 2]; 2] = [
+    ["time_of_week", "call_volume"],
+    ["volume_trend", "volume_drift"],
+];
+const GROUP_SHARE: f64 = 0.2;
 /// Share of the week's probability spread evenly (no hour is impossible).
 const TIME_FLOOR: f64 = 0.01;
 /// Novelty rates are floored here (one in a thousand).
@@ -72,11 +86,11 @@ const TIME: Curve = Curve {
     offset: 1.0986, // ln 3
     cap: 2.6,
 };
-/// x = z-score of calls in the sliding hour.
-const RATE: Curve = Curve {
-    slope: 0.6,
-    offset: 2.5,
-    cap: 1.8,
+/// x = z-score of calls in the sliding hour (every attempted call).
+const CALL_VOLUME: Curve = Curve {
+    slope: 1.2,
+    offset: 2.0,
+    cap: 2.8,
 };
 /// x = z-score of the mean result volume per call in the sliding hour.
 const VOLUME: Curve = Curve {
@@ -89,6 +103,12 @@ const TREND: Curve = Curve {
     slope: 0.8,
     offset: 2.5,
     cap: 2.0,
+};
+/// x = drift of the daily volume per call (accumulated deviations).
+const DRIFT: Curve = Curve {
+    slope: 0.6,
+    offset: 2.0,
+    cap: 2.6,
 };
 /// x = z-score of distinct resources in the burst window.
 const BURST: Curve = Curve {
@@ -139,6 +159,8 @@ pub fn base_score() -> f64 {
 /// Everything a factor needs, looked up once.
 struct Cx<'a> {
     agent: Option<&'a AgentProfile>,
+    /// Calls the agent attempted in the current window.
+    attempts: Option<&'a AgentAttempts>,
     role: Option<&'a RoleProfile>,
     tool: Option<&'a ToolProfile>,
     role_tool: Option<&'a RoleToolProfile>,
@@ -159,6 +181,7 @@ struct Cx<'a> {
 pub(crate) fn score(
     agent: Option<&AgentProfile>,
     role: Option<&RoleProfile>,
+    attempts: Option<&AgentAttempts>,
     obs: &Observation,
     d: &Derived,
     config: &BaselineConfig,
@@ -190,6 +213,7 @@ pub(crate) fn score(
     let strength = MIN_STRENGTH + (1.0 - MIN_STRENGTH) * confidence.max(peer_confidence);
     let cx = Cx {
         agent,
+        attempts,
         role,
         tool: agent.and_then(|a| a.tools.get(&obs.tool)),
         role_tool: role.and_then(|r| r.tools.get(&obs.tool)),
@@ -205,9 +229,10 @@ pub(crate) fn score(
 
     let mut factors: Vec<Factor> = [
         time_of_week(&cx),
-        Some(call_rate(&cx)),
+        Some(call_volume(&cx)),
         result_volume(&cx),
         volume_trend(&cx),
+        volume_drift(&cx),
         Some(new_tool(&cx)),
         new_resource(&cx),
         new_destination(&cx),
@@ -217,6 +242,7 @@ pub(crate) fn score(
     .into_iter()
     .flatten()
     .collect();
+    discount_groups(&mut factors);
 
     let sum: f64 = factors.iter().map(|f| f.evidence).sum();
     let score = sigmoid(BIAS + sum.min(MAX_TOTAL_EVIDENCE));
@@ -236,6 +262,24 @@ pub(crate) fn score(
     }
 }
 
+/// Within each of `GROUPS`, keep the strongest factor's evidence and
+/// scale the others' by `GROUP_SHARE`.
+fn discount_groups(factors: &mut [Factor]) {
+    for group in GROUPS {
+        let strongest = factors
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| group.contains(&f.name.as_str()))
+            .max_by(|a, b| a.1.evidence.total_cmp(&b.1.evidence))
+            .map(|(i, _)| i);
+        for (i, f) in factors.iter_mut().enumerate() {
+            if Some(i) != strongest && group.contains(&f.name.as_str()) {
+                f.evidence *= GROUP_SHARE;
+            }
+        }
+    }
+}
+
 fn factor(name: &str, observed: f64, baseline: f64, evidence: f64, detail: String) -> Factor {
     Factor {
         name: name.to_string(),
@@ -247,236 +291,10 @@ fn factor(name: &str, observed: f64, baseline: f64, evidence: f64, detail: Strin
     }
 }
 
-/// Probability of this hour of the week against a typical hour's
-/// (observed = p(this hour), baseline = Σ p², the expected p of an hour).
-fn time_of_week(cx: &Cx) -> Option<Factor> {
-    let own = cx.agent.and_then(|a| a.week.distribution());
-    let peer = cx.role.and_then(|r| r.week.distribution());
-    let dist = match (own, peer) {
-        (Some(o), Some(p)) => {
-            let w = cx.confidence;
-            o.iter()
-                .zip(&p)
-                .map(|(a, b)| w * a + (1.0 - w) * b)
-                .collect()
-        }
-        (Some(o), None) => o,
-        (None, Some(p)) => p,
-        (None, None) => return None,
-    };
-    let floor = |p: f64| (1.0 - TIME_FLOOR) * p + TIME_FLOOR / HOURS_PER_WEEK as f64;
-    let typical: f64 = dist.iter().map(|p| floor(*p).powi(2)).sum();
-    let here = floor(dist.get(cx.d.how).copied().unwrap_or(0.0));
-    let evidence = TIME.apply((typical / here).ln()) * cx.strength;
-    let when = describe_local_time(cx.obs.time, cx.config.utc_offset_seconds);
-    let detail = if evidence > 0.0 {
-        let (who, hours) = match cx.agent.and_then(|a| a.week.active_hours()) {
-            Some(h) if cx.confidence >= 0.3 => ("agent", h),
-            _ => match cx.role.and_then(|r| r.week.active_hours()) {
-                Some(h) => ("role", h),
-                None => ("agent", cx.agent.and_then(|a| a.week.active_hours())?),
-            },
-        };
-        let who = if who == "role" {
-            format!("role {}", cx.obs.role)
-        } else {
-            "agent".to_string()
-        };
-        format!("off-hours ({when}): {who} is usually active {hours}")
-    } else {
-        format!("usual hours ({when})")
-    };
-    Some(factor("time_of_week", here, typical, evidence, detail))
-}
-
-/// Calls in the sliding hour, for the agent and for the agent-tool pair;
-/// the more surprising of the two counts.
-fn call_rate(cx: &Cx) -> Factor {
-    let agent_level = cx.agent.map_or((0.0, None), |a| {
-        let calls = a.window.sliding(cx.d.hour, cx.d.fraction).calls;
-        let w = f64::from(a.rate.n) / (f64::from(a.rate.n) + PRIOR_HOURS);
-        (
-            calls + 1.0,
-            blend(
-                a.rate.expectation(),
-                cx.role.and_then(|r| r.rate.expectation()),
-                w,
-            ),
-        )
-    });
-    let agent_level = (
-        agent_level.0,
-        agent_level
-            .1
-            .or_else(|| cx.role.and_then(|r| r.rate.expectation())),
-    );
-    let pair_calls = cx
-        .tool
-        .map_or(0.0, |t| t.window.sliding(cx.d.hour, cx.d.fraction).calls)
-        + 1.0;
-    let pair_n = cx.tool.map_or(0.0, |t| f64::from(t.rate.n));
-    let pair = blend(
-        cx.tool.and_then(|t| t.rate.expectation()),
-        cx.role_tool.and_then(|t| t.rate.expectation()),
-        pair_n / (pair_n + PRIOR_HOURS),
-    );
-    let candidates = [
-        (agent_level.0, agent_level.1, "in total".to_string()),
-        (pair_calls, pair, format!("to {}", cx.obs.tool)),
-    ];
-    let best = candidates
-        .iter()
-        .filter_map(|(x, e, what)| e.map(|e| (*x, e, what)))
-        .max_by(|a, b| a.1.z(a.0).total_cmp(&b.1.z(b.0)));
-    let Some((x, expect, what)) = best else {
-        return factor(
-            "call_rate",
-            agent_level.0,
-            0.0,
-            0.0,
-            format!(
-                "{} calls in the last hour (no rate baseline yet)",
-                human_number(agent_level.0)
-            ),
-        );
-    };
-    let evidence = if x >= 3.0 {
-        RATE.apply(expect.z(x)) * cx.strength
-    } else {
-        0.0
-    };
-    let detail = rate_words(x, &expect, what, evidence > 0.0);
-    factor("call_rate", x, expect.typical(), evidence, detail)
-}
-
-fn rate_words(x: f64, e: &LogExpectation, what: &str, unusual: bool) -> String {
-    let calls = plural(x, "call", "calls");
-    if unusual {
-        format!(
-            "call rate {} the rolling baseline ({} {calls} {what} in the last hour vs {})",
-            human_ratio(e.ratio(x)),
-            human_number(x),
-            human_number(e.typical())
-        )
-    } else {
-        format!(
-            "call rate as usual ({} {calls} {what} in the last hour, baseline {})",
-            human_number(x),
-            human_number(e.typical())
-        )
-    }
-}
-
 fn plural<'a>(x: f64, one: &'a str, many: &'a str) -> &'a str {
     if x == 1.0 {
         one
     } else {
         many
     }
-}
-
-/// Result volume per call of the agent-tool pair over the sliding hour
-/// (geometric mean; the current call's own volume counts when it is
-/// already known), against the pair's per-call baseline. The deviation
-/// of a mean of `k` calls is `sqrt(sd_call² / k + sd_day²)`: several large
-/// results in an hour say more than one, but never more than the usual
-/// day-to-day swing allows.
-fn result_volume(cx: &Cx) -> Option<Factor> {
-    let n = cx.tool.map_or(0.0, |t| f64::from(t.volume.n));
-    let expect = blend(
-        cx.tool.and_then(|t| t.volume.expectation()),
-        cx.role_tool.and_then(|t| t.volume.expectation()),
-        n / (n + PRIOR_CALLS),
-    )?;
-    let window = cx.tool?.window.sliding(cx.d.hour, cx.d.fraction);
-    let extra = cx.obs.usable_volume();
-    let y = window.mean_log_volume(extra)?;
-    let k = window.volume_calls + if extra.is_some() { 1.0 } else { 0.0 };
-    let sd = window_sd(cx.tool?, &expect, k);
-    let z = (y - expect.mean) / sd;
-    let observed = y.exp_m1().max(0.0);
-    let evidence = VOLUME.apply(z) * cx.strength;
-    let detail = if evidence > 0.0 {
-        format!(
-            "volume {} the rolling baseline for this hour ({} vs {} per call)",
-            human_ratio((y - expect.mean).exp()),
-            human_number(observed),
-            human_number(expect.typical())
-        )
-    } else {
-        format!(
-            "volume within the rolling baseline ({} per call in the last hour, baseline {})",
-            human_number(observed),
-            human_number(expect.typical())
-        )
-    };
-    Some(factor(
-        "result_volume",
-        observed,
-        expect.typical(),
-        evidence,
-        detail,
-    ))
-}
-
-/// Deviation of a window mean of `k` calls (see `result_volume`); without
-/// daily history, at most `MAX_WINDOW_CALLS` calls count as independent.
-fn window_sd(tool: &ToolProfile, per_call: &LogExpectation, k: f64) -> f64 {
-    let call_sd = per_call.sd.max(MIN_LOG_SD);
-    match tool.daily.days.expectation() {
-        Some(day) if tool.daily.days.n >= MIN_TREND_DAYS => {
-            (call_sd.powi(2) / k.max(1.0) + day.sd.max(MIN_DAILY_SD).powi(2)).sqrt()
-        }
-        _ => call_sd / k.clamp(1.0, MAX_WINDOW_CALLS).sqrt(),
-    }
-}
-
-/// Today's result volume per call for the pair against the past days'
-/// (a slow reference, so a gradual ramp that the per-call baseline keeps
-/// up with still stands out).
-fn volume_trend(cx: &Cx) -> Option<Factor> {
-    let tool = cx.tool?;
-    let days = &tool.daily.days;
-    if days.n < MIN_TREND_DAYS {
-        return None;
-    }
-    let expect = days.expectation()?;
-    let (calls, y) = tool
-        .daily
-        .today(cx.d.hour.div_euclid(24), cx.obs.usable_volume());
-    let y = y?;
-    let per_call = tool
-        .volume
-        .expectation()
-        .map_or(0.0, |e| e.sd.max(MIN_LOG_SD));
-    let sd = (expect.sd.max(MIN_DAILY_SD).powi(2) + per_call.powi(2) / calls.max(1.0)).sqrt();
-    let z = (y - expect.mean) / sd;
-    let evidence = if calls >= 3.0 {
-        TREND.apply(z) * cx.strength
-    } else {
-        0.0
-    };
-    let ratio = (y - expect.mean).exp();
-    let observed = y.exp_m1().max(0.0);
-    let detail = if evidence > 0.0 {
-        format!(
-            "volume per call today {} the baseline of the past weeks ({} vs {})",
-            human_ratio(ratio),
-            human_number(observed),
-            human_number(expect.typical())
-        )
-    } else {
-        format!(
-            "daily volume as usual ({} per call today, baseline {})",
-            human_number(observed),
-            human_number(expect.typical())
-        )
-    };
-    Some(factor(
-        "volume_trend",
-        observed,
-        expect.typical(),
-        evidence,
-        detail,
-    ))
 }

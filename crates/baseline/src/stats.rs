@@ -1,7 +1,8 @@
 //! Small running statistics with constant memory: exponentially weighted
 //! mean and variance in log space (`LogStats`), an exponentially weighted
 //! rate of "this was new" (`NoveltyRate`), and a sliding one-hour window of
-//! calls and volume (`HourWindow`).
+//! calls and volume (`HourWindow`). The daily volume and its drift are in
+//! `daily.rs`.
 //!
 //! Invariants: every value stays finite; non-finite inputs are ignored.
 
@@ -66,9 +67,38 @@ impl LogStats {
         }
     }
 
+    /// Add a value with a weight in (0, 1]: its step is `weight` times an
+    /// ordinary one (a weight of 0 or less adds nothing).
+    pub fn push_weighted(&mut self, x: f64, alpha: f64, weight: f64) {
+        if x.is_finite() {
+            self.push_log_with(
+                x.max(0.0).ln_1p(),
+                alpha,
+                weight,
+                WINSORIZE_AFTER,
+                MIN_LOG_SD,
+            );
+        }
+    }
+
     /// Add a value already in log space (`ln(1 + x)`).
     pub fn push_log(&mut self, y: f64, alpha: f64) {
-        if !y.is_finite() {
+        self.push_log_with(y, alpha, 1.0, WINSORIZE_AFTER, MIN_LOG_SD);
+    }
+
+    /// Add a value in log space with a weight in (0, 1]; after
+    /// `winsorize_after` values it is clipped to the mean ± 3 deviations
+    /// (the deviation floored at `min_sd`), and a clipped value leaves the
+    /// variance as it was.
+    pub fn push_log_with(
+        &mut self,
+        y: f64,
+        alpha: f64,
+        weight: f64,
+        winsorize_after: u32,
+        min_sd: f64,
+    ) {
+        if !y.is_finite() || weight.is_nan() || weight <= 0.0 {
             return;
         }
         let mut y = y;
@@ -81,13 +111,13 @@ impl LogStats {
         let mean = f64::from(self.mean);
         let var = f64::from(self.var);
         let mut outlier = false;
-        if self.n > WINSORIZE_AFTER {
-            let sd = var.sqrt().max(MIN_LOG_SD);
+        if self.n > winsorize_after {
+            let sd = var.sqrt().max(min_sd);
             let clamped = y.clamp(mean - 3.0 * sd, mean + 3.0 * sd);
             outlier = clamped != y;
             y = clamped;
         }
-        let a = (1.0 / f64::from(self.n)).max(alpha);
+        let a = (1.0 / f64::from(self.n)).max(alpha) * weight.min(1.0);
         let d = y - mean;
         self.mean = (mean + a * d) as f32;
         if !outlier {
@@ -228,11 +258,16 @@ impl HourWindow {
         closed
     }
 
-    pub fn add(&mut self, volume: Option<f64>) {
-        self.calls += 1.0;
+    /// Count one call with `weight` (1 for an allowed call; see
+    /// `learn::habit_weight` for approved ones).
+    pub fn add(&mut self, volume: Option<f64>, weight: f32) {
+        if weight.is_nan() || weight <= 0.0 {
+            return;
+        }
+        self.calls += weight;
         if let Some(v) = volume.filter(|v| v.is_finite() && *v >= 0.0) {
-            self.log_volume += v.ln_1p() as f32;
-            self.volume_calls += 1.0;
+            self.log_volume += weight * v.ln_1p() as f32;
+            self.volume_calls += weight;
         }
     }
 
@@ -257,61 +292,6 @@ impl HourWindow {
             volume_calls: cur * f64::from(self.volume_calls)
                 + prev * f64::from(self.prev_volume_calls),
         }
-    }
-}
-
-/// Result volumes of one local day, and the statistics of past days' mean
-/// volume per call: the slow reference a gradual ramp is measured against.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct DailyVolume {
-    /// Day index (days since the epoch, local time) of `log_sum` / `calls`.
-    pub day: i64,
-    pub log_sum: f32,
-    pub calls: f32,
-    /// Past days' mean `ln(1 + volume)` per call.
-    pub days: LogStats,
-}
-
-/// Days with fewer calls reporting a volume do not enter the statistics.
-pub const MIN_CALLS_PER_DAY: f32 = 3.0;
-
-impl DailyVolume {
-    /// Move to `day`; returns the closed day's mean log volume per call
-    /// when it had enough calls (the caller folds it, also into the role).
-    pub fn advance(&mut self, day: i64, alpha: f64) -> Option<f64> {
-        if day <= self.day {
-            return None;
-        }
-        let closed = (self.calls >= MIN_CALLS_PER_DAY)
-            .then(|| f64::from(self.log_sum) / f64::from(self.calls));
-        if let Some(mean) = closed {
-            self.days.push_log(mean, alpha);
-        }
-        self.day = day;
-        self.log_sum = 0.0;
-        self.calls = 0.0;
-        closed
-    }
-
-    pub fn add(&mut self, volume: Option<f64>) {
-        if let Some(v) = volume.filter(|v| v.is_finite() && *v >= 0.0) {
-            self.log_sum += v.ln_1p() as f32;
-            self.calls += 1.0;
-        }
-    }
-
-    /// Today's (calls, mean log volume per call) at `day`, counting `extra`.
-    pub fn today(&self, day: i64, extra: Option<f64>) -> (f64, Option<f64>) {
-        let (mut sum, mut n) = if day == self.day {
-            (f64::from(self.log_sum), f64::from(self.calls))
-        } else {
-            (0.0, 0.0)
-        };
-        if let Some(v) = extra.filter(|v| v.is_finite() && *v >= 0.0) {
-            sum += v.ln_1p();
-            n += 1.0;
-        }
-        (n, (n > 0.0).then(|| sum / n))
     }
 }
 
@@ -370,31 +350,11 @@ mod tests {
     }
 
     #[test]
-    fn daily_volume_folds_days_with_enough_calls() {
-        let mut d = DailyVolume::default();
-        d.advance(10, 0.1);
-        d.add(Some(99.0));
-        d.add(Some(99.0));
-        assert_eq!(d.advance(11, 0.1), None); // two calls: not folded
-        for _ in 0..3 {
-            d.add(Some(99.0));
-        }
-        assert_eq!(d.today(11, None).0, 3.0);
-        let mean = d.advance(12, 0.1).unwrap();
-        assert!((mean - 100f64.ln()).abs() < 1e-5);
-        assert_eq!(d.days.n, 1);
-        let (n, today) = d.today(12, Some(9.0));
-        assert_eq!(n, 1.0);
-        assert!((today.unwrap() - 10f64.ln()).abs() < 1e-9);
-        assert_eq!(d.today(13, None), (0.0, None));
-    }
-
-    #[test]
     fn hour_window_slides_and_closes() {
         let mut w = HourWindow::default();
         assert_eq!(w.advance(100), None);
-        w.add(Some(99.0));
-        w.add(None);
+        w.add(Some(99.0), 1.0);
+        w.add(None, 1.0);
         let s = w.sliding(100, 0.5);
         assert_eq!((s.calls, s.volume_calls), (2.0, 1.0));
         assert!((s.mean_log_volume(None).unwrap() - 100f64.ln()).abs() < 1e-5);
@@ -402,7 +362,7 @@ mod tests {
         let with = s.mean_log_volume(Some(9.0)).unwrap();
         assert!((with - (100f64.ln() + 10f64.ln()) / 2.0).abs() < 1e-5);
         assert_eq!(w.advance(101), Some(ClosedHour { calls: 2.0 }));
-        w.add(None);
+        w.add(None, 1.0);
         // previous bucket weighted by the quarter of it still in the hour
         let s = w.sliding(101, 0.75);
         assert_eq!((s.calls, s.volume_calls), (1.5, 0.25));

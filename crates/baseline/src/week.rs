@@ -30,6 +30,13 @@ pub struct WeekHistogram {
     decayed_to: i64,
     /// Hour index last counted (an hour counts once).
     last_counted: i64,
+    /// Weight already counted for `last_counted`.
+    #[serde(default = "full_weight")]
+    last_weight: f32,
+}
+
+fn full_weight() -> f32 {
+    1.0
 }
 
 impl Default for WeekHistogram {
@@ -38,6 +45,7 @@ impl Default for WeekHistogram {
             bins: vec![0.0; HOURS_PER_WEEK],
             decayed_to: 0,
             last_counted: i64::MIN,
+            last_weight: 0.0,
         }
     }
 }
@@ -48,14 +56,26 @@ impl WeekHistogram {
         self.bins.len() == HOURS_PER_WEEK && self.bins.iter().all(|b| b.is_finite() && *b >= 0.0)
     }
 
-    /// Count activity at hour-of-week `how` (once per hour index), decaying
-    /// older counts by the hours elapsed since the last count (half-life in
-    /// hours).
-    pub fn add(&mut self, how: usize, hour_index: i64, half_life_hours: f64) {
-        if hour_index == self.last_counted {
+    /// Count activity at hour-of-week `how` with `weight` (1 for an
+    /// allowed call), once per hour index: a later call in the same hour
+    /// raises its count to the largest weight seen in it, never beyond.
+    /// Older counts are decayed by the hours elapsed since the last count
+    /// (half-life in hours).
+    pub fn add(&mut self, how: usize, hour_index: i64, half_life_hours: f64, weight: f32) {
+        if weight.is_nan() || weight <= 0.0 {
+            return;
+        }
+        let already = if hour_index == self.last_counted {
+            self.last_weight
+        } else {
+            0.0
+        };
+        let increment = weight.min(1.0) - already;
+        if increment <= 0.0 {
             return;
         }
         self.last_counted = hour_index;
+        self.last_weight = already + increment;
         if hour_index > self.decayed_to {
             if self.decayed_to != 0 {
                 let elapsed = (hour_index - self.decayed_to) as f64;
@@ -67,7 +87,7 @@ impl WeekHistogram {
             self.decayed_to = hour_index;
         }
         if let Some(b) = self.bins.get_mut(how) {
-            *b += 1.0;
+            *b += increment;
         }
     }
 
@@ -203,7 +223,7 @@ mod tests {
                 for hour in 8..18usize {
                     let index = 1000 + week * 168 + (day * 24 + hour) as i64;
                     for _ in 0..calls_per_hour {
-                        h.add(day * 24 + hour, index, 24.0 * 28.0);
+                        h.add(day * 24 + hour, index, 24.0 * 28.0, 1.0);
                     }
                 }
             }
@@ -230,10 +250,25 @@ mod tests {
     #[test]
     fn decay_halves_after_one_half_life() {
         let mut h = WeekHistogram::default();
-        h.add(0, 100, 10.0);
-        h.add(1, 110, 10.0);
+        h.add(0, 100, 10.0, 1.0);
+        h.add(1, 110, 10.0, 1.0);
         assert!((h.total() - 1.5).abs() < 1e-6);
         assert!(h.is_well_formed());
+    }
+
+    #[test]
+    fn a_weighted_hour_counts_its_largest_weight_once() {
+        let mut h = WeekHistogram::default();
+        h.add(3, 200, 1e9, 0.0);
+        assert_eq!(h.total(), 0.0);
+        h.add(3, 200, 1e9, 0.25);
+        h.add(3, 200, 1e9, 0.25);
+        assert!((h.total() - 0.25).abs() < 1e-6);
+        h.add(3, 200, 1e9, 1.0);
+        h.add(3, 200, 1e9, 1.0);
+        assert!((h.total() - 1.0).abs() < 1e-6);
+        h.add(4, 201, 1e9, 0.25);
+        assert!((h.total() - 1.25).abs() < 1e-6);
     }
 
     #[test]

@@ -8,77 +8,57 @@ use behavry_baseline::{
     RoleProfile,
 };
 use time::macros::datetime;
-use time::OffsetDateTime;
 
-const ANALYSTS: [&str; 3] = ["data-analyst-primary", "data-analyst-2", "data-analyst-3"];
-const TABLES: [&str; 3] = ["sales", "orders", "products"];
+mod common;
+use common::{query, trained, ANALYSTS};
 
-fn query(agent: &str, t: OffsetDateTime, volume: Option<f64>) -> Observation {
-    let mut o = Observation::new(t, agent, "analyst", "database.query");
-    let i = (t.unix_timestamp() / 60) as usize;
-    o.resource = Some(TABLES[i % TABLES.len()].to_string());
-    o.volume = volume;
-    o
-}
-
-/// Deterministic jitter in [0.7, 1.3).
-fn jitter(i: u64) -> f64 {
-    0.7 + 0.6 * ((i as f64 * 0.618_033_988_7).fract())
-}
-
-/// Four weeks of office-hours work (Monday–Friday, 08:00–18:00, eight
-/// queries an hour of about 1,000 rows) by three analysts.
-fn trained() -> Baselines {
-    let mut b = Baselines::new(BaselineConfig::default()).unwrap();
-    let start = datetime!(2026-02-02 00:00 UTC); // a Monday
-    let mut i = 0u64;
-    for day in 0..28i64 {
-        if day % 7 >= 5 {
-            continue;
-        }
-        for hour in 8..18i64 {
-            for call in 0..8i64 {
-                for agent in ANALYSTS {
-                    i += 1;
-                    let minute = (call * 7 + (i % 5) as i64) % 60;
-                    let t = start
-                        + time::Duration::days(day)
-                        + time::Duration::hours(hour)
-                        + time::Duration::minutes(minute);
-                    b.update(&query(agent, t, Some((1000.0 * jitter(i)).round())));
-                }
-            }
-        }
-    }
-    b
+/// The largest contributor of an assessment.
+fn dominant(a: &behavry_baseline::RiskAssessment) -> &behavry_baseline::Factor {
+    a.factors
+        .iter()
+        .max_by(|x, y| x.contribution.total_cmp(&y.contribution))
+        .unwrap()
 }
 
 #[test]
-fn reference_case_usual_call_allows_and_night_volume_intercepts() {
+fn reference_case_usual_call_allows_and_night_burst_intercepts() {
     let mut b = trained();
     // Tuesday morning: a few usual queries, then one at 10:14.
     for (m, v) in [(0, 950.0), (5, 1100.0), (10, 1020.0)] {
         let t = datetime!(2026-03-03 10:00 UTC) + time::Duration::minutes(m);
+        b.assess(&query(ANALYSTS[0], t, None));
         b.update(&query(ANALYSTS[0], t, Some(v)));
     }
-    let usual = b.score(&query(ANALYSTS[0], datetime!(2026-03-03 10:14 UTC), None));
+    let usual = b.assess(&query(ANALYSTS[0], datetime!(2026-03-03 10:14 UTC), None));
     println!("10:14 → {:.2}: {}", usual.score, usual.explain());
     assert!(usual.score > 0.1 && usual.score < 0.3, "{}", usual.score);
     assert!(!usual.learning);
 
-    // Wednesday 02:47, with a result 4.4× the usual volume.
-    let night = query(ANALYSTS[0], datetime!(2026-03-04 02:47 UTC), Some(4_360.0));
-    let risky = b.score(&night);
+    // Wednesday night: a burst of queries from 02:05, each one intercepted
+    // and none approved (none trains); the 39th, at 02:47, is 4.4× the
+    // agent's usual eight calls an hour.
+    let night = datetime!(2026-03-04 02:05 UTC);
+    let first = b.assess(&query(ANALYSTS[0], night, None));
+    assert!(first.score >= 0.7, "off-hours alone: {}", first.score);
+    for i in 1..38 {
+        b.assess(&query(
+            ANALYSTS[0],
+            night + time::Duration::minutes(i),
+            None,
+        ));
+    }
+    let risky = b.assess(&query(ANALYSTS[0], datetime!(2026-03-04 02:47 UTC), None));
     println!("02:47 → {:.2}: {}", risky.score, risky.explain());
-    assert!(risky.score >= 0.75 && risky.score < 0.95, "{}", risky.score);
+    assert!(risky.score >= 0.75 && risky.score < 0.88, "{}", risky.score);
+    assert_eq!(dominant(&risky).name, "call_volume");
     let summary = risky.explain();
     assert!(
-        summary.contains("volume 4.4× the rolling baseline for this hour"),
+        summary.starts_with("call volume 4.4× the rolling baseline for this hour (39 calls"),
         "{summary}"
     );
     assert!(
         summary.contains(
-            "off-hours (Wednesday 02:47): agent is usually active 08:00–18:00, Monday–Friday"
+            "; off-hours (Wednesday 02:47): agent is usually active 08:00–18:00, Monday–Friday"
         ),
         "{summary}"
     );
@@ -88,11 +68,30 @@ fn reference_case_usual_call_allows_and_night_volume_intercepts() {
     let policy = risky.to_policy_value();
     println!("{}", serde_json::to_string_pretty(&policy).unwrap());
     assert_eq!(policy["learning"], false);
-    assert!(policy["factors"]
+    let volume = policy["factors"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["name"] == "time_of_week" && f["contribution"].as_f64().unwrap() > 0.2));
+        .find(|f| f["name"] == "call_volume")
+        .unwrap();
+    assert_eq!(volume["observed"], 39.0);
+    assert!(volume["baseline"].as_f64().unwrap() > 7.0);
+    assert!(volume["contribution"].as_f64().unwrap() > 0.3);
+    assert_eq!(b.agent(ANALYSTS[0]).unwrap().observations, 1_603);
+
+    // A result 4.4× the usual volume, when it is known with the call, is
+    // seen as well.
+    let big = b.score(&query(
+        ANALYSTS[0],
+        datetime!(2026-03-04 02:47 UTC),
+        Some(4_360.0),
+    ));
+    assert!(
+        big.explain()
+            .contains("result volume 4.4× the rolling baseline for this hour"),
+        "{}",
+        big.explain()
+    );
 }
 
 #[test]
@@ -135,21 +134,36 @@ fn calls_that_do_not_run_never_train() {
         "secrets.read",
     );
     attack.resource = Some("vault/prod/db".to_string());
-    let first = b.score(&attack).score;
+    let first = b.assess(&attack).score;
     assert!(first >= 0.7);
-    // Denied a hundred times: the gateway never calls update.
+    let new_tool = |a: &behavry_baseline::RiskAssessment| {
+        a.factors
+            .iter()
+            .find(|f| f.name == "new_tool")
+            .map_or(0.0, |f| f.evidence)
+    };
+    // Denied a hundred times: the gateway never calls update. The attempts
+    // only raise the call volume of the hour; nothing becomes familiar.
+    let mut last = first;
     for i in 0..100 {
         attack.time += 30;
-        let s = b.score(&attack).score;
-        assert!((s - first).abs() < 1e-9, "call {i}: {s}");
+        let a = b.assess(&attack);
+        assert!(a.score >= last - 1e-9, "call {i}: {} after {last}", a.score);
+        assert!(new_tool(&a) > 2.0, "call {i}");
+        last = a.score;
     }
-    // Were they approved (trained), the same calls would come to look normal.
+    assert!(!b
+        .agent(ANALYSTS[1])
+        .unwrap()
+        .tools
+        .contains_key("secrets.read"));
+    // Were they allowed (trained), the tool would come to be known.
     for _ in 0..100 {
         attack.time += 30;
         b.update(&attack);
     }
     attack.time += 30;
-    assert!(b.score(&attack).score < 0.7);
+    assert_eq!(new_tool(&b.score(&attack)), 0.0);
 }
 
 fn probes() -> Vec<Observation> {

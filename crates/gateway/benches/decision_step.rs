@@ -141,10 +141,10 @@ fn risk_step(c: &mut Criterion) {
         b.iter(|| {
             let mut o = Observation::new(now, &agent.name, &agent.role, "database.query");
             o.resource = Some("sales".into());
-            let Ok(guard) = baselines.lock() else {
+            let Ok(mut guard) = baselines.lock() else {
                 return None;
             };
-            Some(guard.score(&o).to_policy_value())
+            Some(guard.assess(&o).to_policy_value())
         })
     });
     group.bench_function("allow database.query with risk", |b| {
@@ -158,7 +158,10 @@ fn risk_step(c: &mut Criterion) {
             let mut input = PolicyInput::new(agent.clone(), call, now, RequestMeta::default());
             let mut o = Observation::new(now, &agent.name, &agent.role, "database.query");
             o.resource = Some("sales".into());
-            input.risk = baselines.lock().ok().map(|g| g.score(&o).to_policy_value());
+            input.risk = baselines
+                .lock()
+                .ok()
+                .map(|mut g| g.assess(&o).to_policy_value());
             let set = policy.current();
             let mut evaluator = set.evaluator();
             decide(

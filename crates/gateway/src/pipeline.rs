@@ -189,6 +189,7 @@ pub async fn decided_call(
         decision_id: &decision.id,
         input: &input,
         stages: &stage_state,
+        approved: false,
     };
     match (decision.verdict, plan) {
         (Verdict::Allow, _) => forward_and_record(ctx, &call, params, out, cancel).await,
@@ -275,6 +276,8 @@ pub(crate) struct Forwarding<'a> {
     pub decision_id: &'a DecisionId,
     pub input: &'a PolicyInput,
     pub stages: &'a StageState,
+    /// The call runs because a person approved it.
+    pub approved: bool,
 }
 
 pub(crate) async fn forward_and_record(
@@ -292,6 +295,7 @@ pub(crate) async fn forward_and_record(
         decision_id,
         input,
         stages: stage_state,
+        approved,
     } = *call;
     let mut params = params.unwrap_or_else(|| json!({}));
     let key = if kind == CallKind::ResourcesRead {
@@ -316,7 +320,7 @@ pub(crate) async fn forward_and_record(
                 .get("isError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            stages::on_outcome(ctx, input, stage_state, Some(&result));
+            stages::on_outcome(ctx, input, stage_state, Some(&result), approved);
             let result =
                 match stages::after_result(ctx, input, stage_state, &decision_id.0, result).await {
                     Ok(result) => result,

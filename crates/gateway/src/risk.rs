@@ -7,8 +7,11 @@
 //! - The baselines live behind one `std::sync::Mutex`, held only for the
 //!   pure, bounded `score` / `update` / serialise steps — never across an
 //!   `.await`.
+//! - Every decided call is counted as attempted in its hour (`assess`),
+//!   which only raises the observed call volume of the calls that follow.
 //! - Only calls that ran train (`on_outcome`): denied, rejected, expired or
-//!   blocked calls never reach `train`.
+//!   blocked calls never reach `train`; approved calls train as approvals
+//!   (they teach habits only after approvals on several days).
 //! - When scoring is off or the baseline is unavailable (a poisoned lock, a
 //!   baseline configuration the crate refused), `input.risk` stays `null`
 //!   and policy decides without it; nothing is denied for that alone.
@@ -110,18 +113,24 @@ impl RiskStage {
         Some(obs)
     }
 
-    /// `input.risk` for this observation, or `None` when unavailable.
+    /// `input.risk` for this observation, or `None` when unavailable. The
+    /// call is counted as attempted in its hour, whatever its outcome.
     pub(crate) fn score(&self, obs: &Observation) -> Option<Value> {
-        let assessment = self.lock()?.score(obs);
+        let assessment = self.lock()?.assess(obs);
         Some(assessment.to_policy_value())
     }
 
-    /// Learn from a call that ran, with its result volume.
-    pub(crate) fn train(&self, obs: &Observation, volume: Option<f64>) {
+    /// Learn from a call that ran, with its result volume; `approved` when
+    /// it ran because a person approved it (it then teaches less).
+    pub(crate) fn train(&self, obs: &Observation, volume: Option<f64>, approved: bool) {
         let mut obs = obs.clone();
         obs.volume = volume;
         if let Some(mut b) = self.lock() {
-            b.update(&obs);
+            if approved {
+                b.update_approved(&obs);
+            } else {
+                b.update(&obs);
+            }
         }
     }
 
@@ -228,10 +237,15 @@ pub(crate) fn before_decision(
 
 /// Stage hook for a call that ran: train with the result's volume (the
 /// time stays the decision's, so a call held for approval is learned at
-/// the hour it was asked for).
-pub(crate) fn on_outcome(ctx: &CallCtx, kept: Option<&Observation>, result: Option<&Value>) {
+/// the hour it was asked for). `approved`: it ran on a person's approval.
+pub(crate) fn on_outcome(
+    ctx: &CallCtx,
+    kept: Option<&Observation>,
+    result: Option<&Value>,
+    approved: bool,
+) {
     if let Some(obs) = kept {
-        ctx.gw.risk.train(obs, result.map(result_volume));
+        ctx.gw.risk.train(obs, result.map(result_volume), approved);
     }
 }
 

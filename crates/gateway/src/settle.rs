@@ -39,7 +39,11 @@ pub(crate) async fn settle(
                 Some(edited) => with_arguments(params, edited),
                 None => params,
             };
-            forward_and_record(ctx, call, params, out, cancel).await
+            let call = Forwarding {
+                approved: true,
+                ..*call
+            };
+            forward_and_record(ctx, &call, params, out, cancel).await
         }
         Some(Release::Rejected { reason, .. }) => {
             collect(ctx, approval_id);

@@ -69,12 +69,14 @@ pub(crate) async fn after_result(
     crate::workflows::after_result(ctx, input, &state.workflow, decision_id, None, result).await
 }
 
-/// Learn from a call that ran; `result` is what the upstream returned.
+/// Learn from a call that ran; `result` is what the upstream returned,
+/// `approved` whether it ran on a person's approval.
 pub(crate) fn on_outcome(
     ctx: &CallCtx,
     _input: &PolicyInput,
     state: &StageState,
     result: Option<&Value>,
+    approved: bool,
 ) {
-    crate::risk::on_outcome(ctx, state.risk.as_ref(), result);
+    crate::risk::on_outcome(ctx, state.risk.as_ref(), result, approved);
 }

@@ -4,18 +4,18 @@
 //! work by `data-analyst-primary` (role `analyst`) and two peers, then
 //!
 //! - Tuesday 10:14, a usual query → allowed, score ≈ 0.18;
-//! - Wednesday 02:47, the agent's first query at night → intercepted,
-//!   score ≈ 0.72, the factors in the Decision trace and in the approval
-//!   request, in words; not approved, so it teaches the baseline nothing;
-//! - had night queries returning 4.4× the usual volume been approved, the
-//!   next one carries the volume factor in words as well.
+//! - Wednesday from 02:05, a burst of queries at night: the first is
+//!   intercepted on the hour alone (≈ 0.72); at 02:47 the 39th of the hour
+//!   — call volume 4.4× the agent's rolling baseline — is intercepted at
+//!   ≈ 0.84 with the call volume the dominant factor, the factors in the
+//!   Decision trace and in the approval request, in words; none is
+//!   approved, so the burst teaches the baseline nothing.
 //!
 //! The decided calls (and the Tuesday-morning calls before them) go through
 //! the real router as modern-era JSON-RPC POSTs, to an in-test MCP upstream
 //! over Streamable HTTP, with the shipped policy set. The four weeks of
-//! history and the approved night queries are fed straight into the
-//! gateway's baselines (tens of thousands of HTTP calls would only slow
-//! the test down).
+//! history are fed straight into the gateway's baselines (tens of
+//! thousands of HTTP calls would only slow the test down).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -116,6 +116,9 @@ async fn harness(start: OffsetDateTime) -> Harness {
     let settings = GatewaySettings {
         // An intercepted call nobody answers is denied quickly.
         approval_timeout: Duration::from_secs(1),
+        // A burst of held calls in the reference case.
+        approval_rate_per_minute: 1_000,
+        max_pending_per_agent: 100,
         ..GatewaySettings::default()
     };
     let clock = Arc::new(ManualClock::new(start));
@@ -287,62 +290,86 @@ async fn usual_call_is_allowed_and_night_call_is_intercepted() {
     assert!((0.1..0.3).contains(&score), "10:14 score {score}");
     assert_eq!(risk["learning"], false);
 
-    // Wednesday 02:47, the agent's first call at night: held for a person,
-    // who never answers.
+    // Wednesday night, from 02:05: a burst of queries, each held for a
+    // person who never answers (the first on the hour alone).
     let before = observations(&h.gw);
-    h.clock.set(datetime!(2026-03-04 02:47 UTC));
-    h.rows.store(4_400, Ordering::SeqCst);
+    h.clock.set(datetime!(2026-03-04 02:05 UTC));
+    h.rows.store(1_000, Ordering::SeqCst);
     let reply = call(&h, 11, "SELECT * FROM sales").await;
+    assert!(reply.get("error").is_some(), "not forwarded: {reply}");
+    let (verdict, first, reasons) = last_decision(&h.gw).await;
+    println!("02:05 → {}", serde_json::to_string_pretty(&first).unwrap());
+    assert_eq!(verdict, Verdict::Intercept, "{reasons:?}");
+    let first_score = first["score"].as_f64().unwrap();
+    assert!(
+        (0.7..0.75).contains(&first_score),
+        "02:05 score {first_score}"
+    );
+    assert!(
+        detail(&first, "time_of_week").starts_with(
+            "off-hours (Wednesday 02:05): agent is usually active 08:00–18:00, Monday–Friday"
+        ),
+        "{first}"
+    );
+    h.clock.set(datetime!(2026-03-04 02:20 UTC));
+    let sql: Vec<String> = (0..37)
+        .map(|i| format!("SELECT * FROM sales LIMIT {i}"))
+        .collect();
+    let burst: Vec<_> = sql
+        .iter()
+        .zip(100..)
+        .map(|(sql, id)| call(&h, id, sql))
+        .collect();
+    for reply in futures::future::join_all(burst).await {
+        assert!(reply.get("error").is_some(), "not forwarded: {reply}");
+    }
+
+    // 02:47: the 39th query of the hour, 4.4× the agent's usual volume.
+    h.clock.set(datetime!(2026-03-04 02:47 UTC));
+    let reply = call(&h, 12, "SELECT * FROM orders").await;
     let (verdict, risk, reasons) = last_decision(&h.gw).await;
     println!("02:47 → {}", serde_json::to_string_pretty(&risk).unwrap());
     assert!(reply.get("error").is_some(), "not forwarded: {reply}");
     assert_eq!(verdict, Verdict::Intercept, "{reasons:?}");
     let night = risk["score"].as_f64().unwrap();
-    assert!((0.7..0.8).contains(&night), "02:47 score {night}");
+    assert!((0.75..0.88).contains(&night), "02:47 score {night}");
+    let factors = risk["factors"].as_array().unwrap();
+    let dominant = factors
+        .iter()
+        .max_by(|a, b| {
+            let c = |f: &Value| f["contribution"].as_f64().unwrap();
+            c(a).total_cmp(&c(b))
+        })
+        .unwrap();
+    assert_eq!(dominant["name"], "call_volume", "{risk}");
+    assert_eq!(dominant["observed"], 39.0, "{risk}");
+    let summary = risk["summary"].as_str().unwrap();
     assert!(
-        detail(&risk, "time_of_week").starts_with(
-            "off-hours (Wednesday 02:47): agent is usually active 08:00–18:00, Monday–Friday"
-        ),
-        "{risk}"
+        summary.starts_with("call volume 4.4× the rolling baseline for this hour (39 calls")
+            && summary.contains(
+                "; off-hours (Wednesday 02:47): agent is usually active 08:00–18:00, Monday–Friday"
+            ),
+        "{summary}"
     );
     assert!(
         reasons
             .iter()
-            .any(|r| r.starts_with("behavioural risk") && r.contains("off-hours")),
+            .any(|r| r.starts_with("behavioural risk") && r.contains("call volume 4.4×")),
         "{reasons:?}"
     );
     // The approval request carries the same assessment.
-    let approvals = h.gw.store.list_approvals(None, 10).await.unwrap();
-    let approval = approvals.first().expect("an approval was requested");
-    assert_eq!(approval.context["risk"]["score"], risk["score"]);
+    let approvals = h.gw.store.list_approvals(None, 100).await.unwrap();
+    let approval = approvals
+        .iter()
+        .find(|a| a.context["risk"]["score"] == risk["score"])
+        .expect("an approval was requested with the assessment");
     assert_eq!(approval.context["risk"]["summary"], risk["summary"]);
     assert_eq!(
         approval.context["risk"]["factors"].as_array().map(Vec::len),
         risk["factors"].as_array().map(Vec::len)
     );
-    // Not approved: the call never ran, so it taught the baseline nothing.
+    // Not approved: none of the night calls ran, so they taught nothing.
     assert_eq!(observations(&h.gw), before);
-
-    // Had two night queries been approved (they ran and returned 4,400
-    // rows each), the next one is judged on its window's volume too.
-    h.gw.risk
-        .with_baselines(|b| {
-            for minute in [50, 53] {
-                let t = datetime!(2026-03-04 02:00 UTC) + time::Duration::minutes(minute);
-                b.update(&query(AGENT, t, 4_400.0));
-            }
-        })
-        .unwrap();
-    h.clock.set(datetime!(2026-03-04 02:58 UTC));
-    let _ = call(&h, 12, "SELECT * FROM sales").await;
-    let (_, risk, _) = last_decision(&h.gw).await;
-    println!("02:58 → {}", serde_json::to_string_pretty(&risk).unwrap());
-    assert!(
-        detail(&risk, "result_volume")
-            .starts_with("volume 4.4× the rolling baseline for this hour"),
-        "{risk}"
-    );
-    assert!(risk["score"].as_f64().unwrap() > 0.4, "{risk}");
 
     // The profiles reach the store and come back in a fresh gateway.
     let written = h.gw.flush_baselines().await.unwrap();

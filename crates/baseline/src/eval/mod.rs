@@ -1,8 +1,9 @@
 //! Evaluation: replay a stream of events through `Baselines` exactly as the
 //! gateway would — score each call when it is decided (its result volume
 //! not yet known), escalate it when the score reaches the threshold, and
-//! train on it only if it ran (not escalated, or escalated and approved) —
-//! then measure the scores against the labels.
+//! train on it only if it ran (not escalated, or escalated and approved,
+//! which teaches as an approval does) — then measure the scores against
+//! the labels.
 //!
 //! Who approves an escalated call is the `Operator` model: by default the
 //! label decides (an operator approves false alarms and rejects real
@@ -91,7 +92,7 @@ pub fn evaluate(
     let mut scored = Vec::with_capacity(order.len());
     for e in order {
         let obs = e.observation();
-        let assessment = baselines.score(&obs.at_decision());
+        let assessment = baselines.assess(&obs.at_decision());
         let escalated = assessment.score >= options.threshold;
         let approved = match options.operator {
             Operator::Label => e.label != Some(true),
@@ -99,8 +100,10 @@ pub fn evaluate(
             Operator::RejectAll => false,
         };
         let trained = !escalated || approved;
-        if trained {
+        if !escalated {
             baselines.update(&obs);
+        } else if approved {
+            baselines.update_approved(&obs);
         }
         scored.push(Scored {
             time: e.time,
