@@ -64,6 +64,7 @@ pub struct RawPolicy {
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
     pub url: Option<String>,
+    pub coordination_stale_secs: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

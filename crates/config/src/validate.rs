@@ -56,8 +56,12 @@ pub struct PolicyConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorageConfig {
-    /// `sqlite://PATH` or `postgres://...`; `None` means SQLite in `data_dir`.
+    /// `sqlite://PATH` or `postgres://...` (or `${env:NAME}` naming one);
+    /// `None` means SQLite in `data_dir`.
     pub url: Option<String>,
+    /// With several replicas: how long a replica may go without hearing
+    /// the coordination channel before it denies every call.
+    pub coordination_stale: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,12 +240,21 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
     let workflows = crate::workflows::validate_workflows(&mut problems, raw.workflows);
 
     if let Some(url) = &raw.storage.url {
-        if !(url.starts_with("sqlite://")
+        let reference = matches!(crate::secrets::reference(url), Ok(Some(_)));
+        if !(reference
+            || url.starts_with("sqlite://")
             || url.starts_with("postgres://")
             || url.starts_with("postgresql://"))
         {
-            problems.push("storage.url must start with sqlite:// or postgres://".to_string());
+            problems.push(
+                "storage.url must start with sqlite:// or postgres://, or be ${env:NAME}"
+                    .to_string(),
+            );
         }
+    }
+    let stale_secs = raw.storage.coordination_stale_secs.unwrap_or(10.0);
+    if !(0.5..=300.0).contains(&stale_secs) {
+        problems.push("storage.coordination_stale_secs must be between 0.5 and 300".to_string());
     }
 
     let mut names = BTreeSet::new();
@@ -284,6 +297,7 @@ pub(crate) fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigErro
         },
         storage: StorageConfig {
             url: raw.storage.url,
+            coordination_stale: Duration::from_secs_f64(stale_secs.clamp(0.5, 300.0)),
         },
         trace: TraceConfig {
             redaction,

@@ -135,6 +135,6 @@ pub async fn rotate(
 }
 
 async fn reload(state: &ControlState) -> Result<(), ApiError> {
-    state.gateway.reload_agents().await?;
+    state.gateway.agents_changed().await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! `/healthz` (the process answers), `/readyz` (storage answers and a
-//! validated policy is active) and `/metrics` (Prometheus text).
+//! `/healthz` (the process answers), `/readyz` (storage answers, a
+//! validated policy is active and, with several replicas, this one's view
+//! of the shared state is current) and `/metrics` (Prometheus text).
 
 use crate::ControlState;
 use axum::extract::State;
@@ -16,7 +17,9 @@ pub async fn readyz(State(state): State<Arc<ControlState>>) -> Response {
     let gw = &state.gateway;
     let store_ok = gw.store.ping().await.is_ok();
     let policy = gw.policy.status();
-    let ready = store_ok;
+    let coordination = gw.coordination.status();
+    // A stale replica denies every call: take it out of the load balancer.
+    let ready = store_ok && coordination.state != "stale";
     let status = if ready {
         StatusCode::OK
     } else {
@@ -28,6 +31,7 @@ pub async fn readyz(State(state): State<Arc<ControlState>>) -> Response {
         "policy_revision": policy.revision,
         "policy_last_error": policy.last_error,
         "agents": gw.agents.len(),
+        "coordination": coordination,
     });
     (status, axum::Json(body)).into_response()
 }

@@ -13,6 +13,7 @@
 //! - Nobody deciding means the rule's default outcome (deny unless the rule
 //!   says otherwise).
 
+use crate::coordination::{Coordination, Event};
 use crate::notify::{Notifier, NotifyEvent};
 use behavry_core::{
     redact_arguments, ApproverRole, DefaultOutcome, Redaction, TraceEvent, TraceEventKind,
@@ -20,7 +21,7 @@ use behavry_core::{
 use behavry_store::{ApprovalRecord, ApprovalStatus, NewApproval, NewVote, Store, StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -66,15 +67,23 @@ pub struct ApprovalHub {
     redaction: Redaction,
     notifier: Notifier,
     waiters: Mutex<HashMap<String, watch::Sender<Option<Release>>>>,
+    /// Decisions are announced so calls held on other replicas are released.
+    coordination: Arc<Coordination>,
 }
 
 impl ApprovalHub {
-    pub fn new(store: Store, redaction: Redaction, notifier: Notifier) -> Self {
+    pub fn new(
+        store: Store,
+        redaction: Redaction,
+        notifier: Notifier,
+        coordination: Arc<Coordination>,
+    ) -> Self {
         ApprovalHub {
             store,
             redaction,
             notifier,
             waiters: Mutex::new(HashMap::new()),
+            coordination,
         }
     }
 
@@ -322,12 +331,30 @@ impl ApprovalHub {
             .map_err(ApprovalError::Trace)
     }
 
+    /// Release the calls held here on `id`, and announce the decision so
+    /// calls held on it by other replicas are released too.
     fn notify(&self, id: &str, release: Release) {
+        self.wake(id, release);
+        self.coordination
+            .announce(Event::Approval { id: id.to_string() });
+    }
+
+    /// Release the calls held in this process on `id` (a decision read
+    /// back from the store).
+    pub(crate) fn wake(&self, id: &str, release: Release) {
         if let Ok(waiters) = self.waiters.lock() {
             if let Some(tx) = waiters.get(id) {
                 let _ = tx.send(Some(release));
             }
         }
+    }
+
+    /// Whether calls are held in this process on approval `id`.
+    pub(crate) fn is_held(&self, id: &str) -> bool {
+        self.waiters
+            .lock()
+            .map(|w| w.contains_key(id))
+            .unwrap_or(false)
     }
 
     /// Drop the waiters of an approval once its held calls are done, or

@@ -11,6 +11,7 @@
 //!   deny.
 
 use crate::approvals::ApprovalError;
+use crate::coordination::Event;
 use crate::notify::NotifyEvent;
 use crate::state::Gateway;
 use arc_swap::ArcSwap;
@@ -132,6 +133,7 @@ impl Gateway {
             engaged.push(record.clone());
         }
         self.controls.set_kills(&engaged);
+        self.coordination.announce(Event::Controls);
         self.record_operator_action(
             "kill_engaged",
             &record.engaged_by,
@@ -202,6 +204,7 @@ impl Gateway {
         let record = self.store.release_kill(id, operator).await?;
         let engaged = self.store.engaged_kills().await?;
         self.controls.set_kills(&engaged);
+        self.coordination.announce(Event::Controls);
         self.record_operator_action(
             "kill_released",
             operator,
@@ -222,12 +225,14 @@ impl Gateway {
             compile_pattern(p).map_err(|e| ApprovalError::Store(StoreError::Invalid(e)))?;
         }
         let grant = self.store.create_grant(grant).await?;
+        self.coordination.announce(Event::Controls);
         self.reload_controls().await?;
         Ok(grant)
     }
 
     pub async fn revoke_grant(&self, id: &str, operator: &str) -> Result<Grant, ApprovalError> {
         let grant = self.store.revoke_grant(id).await?;
+        self.coordination.announce(Event::Controls);
         self.reload_controls().await?;
         self.record_operator_action("grant_revoked", operator, None, json!({
             "grant_id": grant.id, "agent": grant.agent_name, "upstream": grant.upstream, "tool": grant.tool,

@@ -12,6 +12,7 @@ mod approvals;
 mod clock;
 mod context;
 mod controls;
+pub mod coordination;
 mod credentials;
 mod dispatch;
 mod flood;

@@ -72,6 +72,18 @@ impl ToolPins {
         map.insert((upstream.to_string(), tool.to_string()), known);
     }
 
+    /// Drop one cached entry: the next use re-reads the store.
+    pub(crate) fn forget(&self, upstream: &str, tool: &str) {
+        let mut map = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&(upstream.to_string(), tool.to_string()));
+    }
+
+    /// Drop the whole cache (after coordination was lost).
+    pub(crate) fn clear(&self) {
+        let mut map = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        map.clear();
+    }
+
     /// The fast path of a list: `Some(visible)` when the cache decides.
     fn visible_cached(&self, upstream: &str, tool: &str, hash: &str) -> Option<bool> {
         let mut map = self.known.lock().unwrap_or_else(|p| p.into_inner());
@@ -319,6 +331,11 @@ impl Gateway {
             .store
             .approve_tool_pin(upstream, tool, operator, expected_hash)
             .await?;
+        self.coordination
+            .announce(crate::coordination::Event::ToolPin {
+                upstream: upstream.to_string(),
+                tool: tool.to_string(),
+            });
         let last_seen = self
             .pins
             .get(upstream, tool)

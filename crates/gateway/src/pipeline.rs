@@ -80,7 +80,16 @@ pub async fn decided_call(
     };
 
     let started = Instant::now();
-    let decision = if let Some(reason) = stage_failure {
+    let stale = ctx.gw.coordination.stale();
+    let decision = if let Some(stale) = stale {
+        // Shared state (kill switches, agents, grants) may be out of date.
+        Decision {
+            id: decision_id,
+            verdict: Verdict::Deny,
+            reasons: vec![Reason::guard(stale)],
+            policy_revision: ctx.gw.policy.current().revision().to_string(),
+        }
+    } else if let Some(reason) = stage_failure {
         Decision {
             id: decision_id,
             verdict: Verdict::Deny,

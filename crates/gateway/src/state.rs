@@ -47,6 +47,8 @@ pub struct GatewaySettings {
     /// Multi-agent workflows; `None` when `[workflows] enabled = false`
     /// (a call carrying a workflow token is then denied).
     pub workflows: Option<Arc<crate::workflows::WorkflowStage>>,
+    /// How replicas sharing one store keep in step (none: one process).
+    pub coordination: crate::coordination::CoordinationSettings,
 }
 
 impl Default for GatewaySettings {
@@ -67,6 +69,7 @@ impl Default for GatewaySettings {
             risk: behavry_config::RiskSettings::default(),
             scanning: None,
             workflows: None,
+            coordination: Default::default(),
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct Gateway {
     pub clock: Arc<dyn crate::clock::Clock>,
     /// The behavioural baseline: scores calls, learns from those that ran.
     pub risk: crate::risk::RiskStage,
+    /// Announcing changes to, and hearing them from, the other replicas.
+    pub coordination: Arc<crate::coordination::Coordination>,
 }
 
 impl Gateway {
@@ -120,8 +125,17 @@ impl Gateway {
         let notifier =
             Notifier::start(settings.notifications.clone(), settings.console_url.clone());
         let risk = crate::risk::RiskStage::new(&settings.risk);
+        let coordination = Arc::new(crate::coordination::Coordination::new(
+            &settings.coordination,
+        ));
         Arc::new(Gateway {
-            approvals: ApprovalHub::new(store.clone(), settings.redaction.clone(), notifier),
+            approvals: ApprovalHub::new(
+                store.clone(),
+                settings.redaction.clone(),
+                notifier,
+                coordination.clone(),
+            ),
+            coordination,
             controls: Controls::default(),
             approval_rate: ApprovalRateLimit::new(settings.approval_rate_per_minute),
             shutdown: tokio_util::sync::CancellationToken::new(),
@@ -150,6 +164,15 @@ impl Gateway {
             tracing::error!(agent = %name, "stored credential hash is malformed; agent cannot authenticate");
         }
         Ok(self.agents.len())
+    }
+
+    /// Reload the agent directory after this replica changed an agent
+    /// (create, revoke, rotate) and announce it to the other replicas.
+    pub async fn agents_changed(&self) -> Result<usize, behavry_store::StoreError> {
+        let loaded = self.reload_agents().await?;
+        self.coordination
+            .announce(crate::coordination::Event::Agents);
+        Ok(loaded)
     }
 
     /// Close idle sessions and those of agents no longer active.

@@ -38,13 +38,22 @@ struct Args {
     /// The gateway's trace durability: fsync or os-buffered.
     #[arg(long, default_value = "fsync")]
     durability: String,
+    /// The gateway's `[storage] url` (default: SQLite in a temporary directory),
+    /// e.g. a PostgreSQL database to compare the backends.
+    #[arg(long)]
+    store_url: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let topology =
-        topology::Topology::start(args.bin_dir.clone(), &args.policy_dir, &args.durability).await?;
+    let topology = topology::Topology::start(
+        args.bin_dir.clone(),
+        &args.policy_dir,
+        &args.durability,
+        args.store_url.as_deref(),
+    )
+    .await?;
     let result = run(&args, &topology).await;
     topology.stop().await;
     result

@@ -36,6 +36,7 @@ impl Topology {
         bin_dir: Option<PathBuf>,
         policy_dir: &Path,
         durability: &str,
+        store_url: Option<&str>,
     ) -> anyhow::Result<Self> {
         let bin_dir = match bin_dir {
             Some(d) => d,
@@ -67,8 +68,11 @@ impl Topology {
                 .spawn()
                 .context("cannot start behavry-demo-server")?,
         );
+        let storage = store_url
+            .map(|url| format!("[storage]\nurl = \"{url}\"\n"))
+            .unwrap_or_default();
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:{mcp_port}\"\ndata_dir = \"{}\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
+            "{storage}[server]\nlisten = \"127.0.0.1:{mcp_port}\"\ndata_dir = \"{}\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
              [policy]\ndir = \"{}\"\nwatch = false\n[trace]\ndurability = \"{durability}\"\n[[upstreams]]\nname = \"database\"\nurl = \"http://127.0.0.1:{upstream_port}/mcp\"\nprotocol = \"legacy\"\n",
             dir.0.join("gateway").display(),
             policy_dir.display()

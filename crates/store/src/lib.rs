@@ -53,6 +53,7 @@ pub use operator_model::{
     OPERATOR_ROLES,
 };
 pub use pin_model::{NewToolPin, PinStatus, ToolPin};
+pub use postgres::notify::{PgNotifyChannel, PgSubscription};
 pub use postgres::{PostgresSettings, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use store::{Durability, Store};

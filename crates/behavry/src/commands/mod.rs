@@ -39,11 +39,19 @@ impl Context {
     }
 
     /// Load the configuration; without a file, the defaults.
+    /// The configuration, with `storage.url` resolved when it is an
+    /// `${env:NAME}` reference.
     pub fn load_config(&self) -> anyhow::Result<Config> {
-        match self.config_path() {
-            Some(path) => Ok(behavry_config::load(&path)?),
-            None => Ok(behavry_config::parse("", Path::new("."))?),
+        let mut config = match self.config_path() {
+            Some(path) => behavry_config::load(&path)?,
+            None => behavry_config::parse("", Path::new("."))?,
+        };
+        if let Some(url) = &config.storage.url {
+            let resolved = behavry_config::resolve_secret(url, |name| std::env::var(name).ok())
+                .map_err(|e| anyhow::anyhow!("storage.url: {e}"))?;
+            config.storage.url = Some(resolved);
         }
+        Ok(config)
     }
 
     /// An admin API client: URL and token from flags, environment or the

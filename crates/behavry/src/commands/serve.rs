@@ -156,6 +156,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         risk: config.risk.clone(),
         scanning: scanning.clone(),
         workflows,
+        coordination: coordination_settings(&config)
+            .await
+            .context("cannot connect the coordination channel")?,
     };
     let gateway = Gateway::new(
         settings,
@@ -187,6 +190,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .context("cannot load kill switches and grants")?;
     gateway.spawn_approval_sweeper();
+    gateway.spawn_coordination();
+    if !gateway
+        .wait_coordinated(config.storage.coordination_stale)
+        .await
+    {
+        tracing::warn!(
+            "not yet subscribed to the coordination channel: calls are denied until it is"
+        );
+    }
 
     let (admin_token, minted) = ensure_admin_token(&store, &data_dir)
         .await
@@ -256,6 +268,26 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         _watcher: watcher,
         sinks,
         checkpointer: Some(checkpointer),
+    })
+}
+
+/// Replicas on PostgreSQL coordinate over `LISTEN`/`NOTIFY`; a SQLite
+/// store serves one process and needs no channel.
+async fn coordination_settings(
+    config: &Config,
+) -> anyhow::Result<behavry_gateway::coordination::CoordinationSettings> {
+    let channel: Option<Arc<dyn behavry_gateway::coordination::Channel>> =
+        match config.storage.url.as_deref() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Some(Arc::new(
+                    behavry_gateway::coordination::PgChannel::connect(url).await?,
+                ))
+            }
+            _ => None,
+        };
+    Ok(behavry_gateway::coordination::CoordinationSettings {
+        channel,
+        stale_after: config.storage.coordination_stale,
     })
 }
 

@@ -16,6 +16,7 @@ mod approvals;
 mod baselines;
 mod console_sessions;
 mod controls;
+pub mod notify;
 mod open;
 mod operators;
 mod pins;
