@@ -201,6 +201,47 @@ const SCENARIOS = {
     return { screenshots: seen, narrow_nav_visible: navVisible };
   },
 
+  /** Open `input.workflow_id` from the Workflows page: what its graph, budgets and reads show; revoke it when `input.revoke_reason`. */
+  async workflows(page, input) {
+    await page.getByTestId('nav-workflows').click();
+    const row = page.locator(`[data-testid="workflows-table"] tr[data-workflow="${input.workflow_id}"]`);
+    await row.waitFor();
+    const listed = (await row.locator('td').allTextContents()).map((t) => t.trim());
+    await shot(page, input, 'page-workflows');
+    await row.click();
+    await page.getByTestId('wf-graph').waitFor();
+    const nodes = await page.locator('[data-testid="wf-node"]').evaluateAll((els) => els.map((g) => {
+      const box = g.querySelector('.wf-box');
+      return {
+        decision_id: g.dataset.decision,
+        parent: g.dataset.parent,
+        agent: g.dataset.agent,
+        tool: g.dataset.tool,
+        verdict: g.dataset.verdict,
+        outcome: g.dataset.outcome,
+        level: Number(g.dataset.level),
+        x: box.getBBox().x,
+        fill: getComputedStyle(box).fill,
+        text: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' | '),
+        href: g.querySelector('a').getAttribute('href'),
+      };
+    }));
+    const edges = await page.locator('[data-testid="wf-edge"]').evaluateAll((els) => els.map((p) => ({ from: p.dataset.from, to: p.dataset.to })));
+    const budgets = await page.locator('[data-testid="wf-budgets"] tr').evaluateAll((rows) => rows.map((r) => ({ counter: r.dataset.counter, used: r.dataset.used, limit: r.dataset.limit, text: r.textContent })));
+    const reads = (await page.getByTestId('wf-reads').textContent()) || '';
+    await shot(page, input, 'page-workflow');
+    const revokeButtons = await page.getByTestId('wf-revoke').count();
+    let revocations = null;
+    if (input.revoke_reason) {
+      await page.getByTestId('wf-revoke-reason').fill(input.revoke_reason);
+      page.once('dialog', (d) => d.accept());
+      await page.getByTestId('wf-revoke').click();
+      revocations = (await page.getByTestId('wf-revocations').textContent()) || '';
+      await shot(page, input, 'page-workflow-revoked');
+    }
+    return { listed, nodes, edges, budgets, reads, revoke_buttons: revokeButtons, revocations, revoke_after: await page.getByTestId('wf-revoke').count() };
+  },
+
   /** Watch the live page until a decision for `input.tool` streams in. */
   async live(page, input) {
     await page.getByTestId('nav-live').click();

@@ -72,7 +72,7 @@ async def test_an_injected_result_is_blocked(gateway, tmp_path: Path) -> None:
         blocked = await client.call_tool("docs.fetch_page", {"url": "https://example.com"})
     assert blocked.is_error
     text = text_of(blocked)
-    assert "Behavry blocked this result" in text and "injection" in text
+    assert "withheld by Behavry" in text and "injection" in text and text.count("Behavry") == 1
     assert "id_rsa" not in text and "attacker@evil.example" not in text
 
 

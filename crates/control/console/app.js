@@ -13,6 +13,7 @@ import * as policies from './pages/policies.js';
 import * as trace from './pages/trace.js';
 import * as record from './pages/record.js';
 import * as kill from './pages/kill.js';
+import * as workflows from './pages/workflows.js';
 import * as operators from './pages/operators.js';
 
 const ROUTES = [
@@ -24,6 +25,8 @@ const ROUTES = [
   { pattern: /^policies$/, page: policies, nav: 'policies' },
   { pattern: /^trace$/, page: trace, nav: 'trace' },
   { pattern: /^trace\/(.+)$/, page: record, nav: 'trace' },
+  { pattern: /^workflows$/, page: workflows, nav: 'workflows' },
+  { pattern: /^workflows\/(.+)$/, page: workflows, nav: 'workflows' },
   { pattern: /^kill$/, page: kill, nav: 'kill' },
   { pattern: /^operators$/, page: operators, nav: 'operators' },
 ];

@@ -12,6 +12,7 @@ const NAV = [
   { id: 'agents', label: 'Agents' },
   { id: 'policies', label: 'Policies' },
   { id: 'trace', label: 'Decision Trace' },
+  { id: 'workflows', label: 'Workflows' },
   { id: 'kill', label: 'Kill switch' },
   { id: 'operators', label: 'Operators', role: 'admin' },
 ];

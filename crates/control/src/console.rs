@@ -39,6 +39,8 @@ assets! {
     "pages/trace.js" => "text/javascript; charset=utf-8",
     "pages/record.js" => "text/javascript; charset=utf-8",
     "pages/kill.js" => "text/javascript; charset=utf-8",
+    "pages/workflows.js" => "text/javascript; charset=utf-8",
+    "pages/workflow_graph.js" => "text/javascript; charset=utf-8",
     "pages/operators.js" => "text/javascript; charset=utf-8",
     "icon.svg" => "image/svg+xml",
 }

@@ -385,7 +385,7 @@ pub(crate) async fn forward_and_record(
 /// The tool error an agent receives instead of a blocked result.
 fn blocked_result(message: &str) -> Value {
     json!({
-        "content": [{"type": "text", "text": format!("Behavry blocked this result: {message}")}],
+        "content": [{"type": "text", "text": message}],
         "isError": true,
     })
 }

@@ -308,6 +308,12 @@ async fn attacks_are_denied_with_their_reasons() {
         )
         .await;
     assert_denied(&h, &reply, "workflow_depth_exceeded").await;
+    let (_, _, workflow) = h.last_decision().await;
+    assert_eq!(
+        workflow["depth"], 2,
+        "the denial keeps its place in the lineage: {workflow}"
+    );
+    assert!(workflow["parent_decision"].is_string(), "{workflow}");
     // Offline, a delegation beyond the limit cannot even be made.
     let key = parse_public_key(&h.stage.public_key_text()).unwrap();
     let beyond = attenuate(
@@ -501,4 +507,39 @@ async fn deny_mode_refuses_the_send_and_a_required_token_is_enforced() {
         .call("orchestrator", "email.send", present(&root), None, &[])
         .await;
     assert_denied(&h, &reply, "workflow_sensitive_flow").await;
+}
+
+#[tokio::test]
+async fn a_workflow_can_be_started_from_mcp_meta() {
+    let h = harness(|_| {}).await;
+    let start = json!({"start": {"purpose": "via mcp", "scope": {"tools": ["database.*"]}}});
+    let reply = h
+        .call("orchestrator", "database.query", Some(start), None, &[])
+        .await;
+    let started = &reply["result"]["_meta"]["io.behavry/workflow"];
+    let token = started["token"]
+        .as_str()
+        .expect("the result carries the new token")
+        .to_string();
+    let id = started["id"].as_str().unwrap();
+    assert!(h.gw.store.get_workflow(id).await.unwrap().is_some());
+    let (verdict, _, workflow) = h.last_decision().await;
+    assert_eq!(
+        (verdict, workflow),
+        (Verdict::Allow, Value::Null),
+        "the starting call is decided outside the workflow"
+    );
+    let reply = h
+        .call("orchestrator", "database.query", present(&token), None, &[])
+        .await;
+    assert!(reply.get("result").is_some(), "{reply}");
+    let (_, _, workflow) = h.last_decision().await;
+    assert_eq!(workflow["id"].as_str(), Some(id));
+    // Starting and presenting at once is malformed.
+    let both =
+        json!({"start": {"purpose": "x", "scope": {"tools": ["database.*"]}}, "token": token});
+    let reply = h
+        .call("orchestrator", "database.query", Some(both), None, &[])
+        .await;
+    assert_denied(&h, &reply, "workflow_token_malformed").await;
 }

@@ -233,10 +233,23 @@ fn classify(
 async fn check(
     ctx: &CallCtx,
     stage: &WorkflowStage,
-    input: &PolicyInput,
+    input: &mut PolicyInput,
     mut call: WorkflowCall,
     incoming: Option<&TraceParent>,
 ) -> Result<WorkflowCall, Reason> {
+    // Lineage first, so a denied call keeps its place in the workflow's tree.
+    let workflow = call.chain.workflow_id.as_str().to_string();
+    let parent = incoming.and_then(|t| stage.lineage.parent(&t.parent_id_hex(), &workflow));
+    call.depth = causal_depth(
+        call.chain.depth,
+        &call.presenter,
+        parent.as_ref().map(|p| &p.parent),
+    );
+    call.parent_decision = parent.map(|p| p.decision_id);
+    if let Some(obj) = input.workflow.as_mut().and_then(Value::as_object_mut) {
+        obj.insert("depth".into(), json!(call.depth));
+        obj.insert("parent_decision".into(), json!(call.parent_decision));
+    }
     let name = format!("{}.{}", input.call.upstream, input.call.tool);
     call.chain
         .check_call(&CallTarget {
@@ -246,19 +259,11 @@ async fn check(
             outbound: call.outbound,
         })
         .map_err(|d| deny(d.code(), d))?;
-    let workflow = call.chain.workflow_id.as_str().to_string();
-    let parent = incoming.and_then(|t| stage.lineage.parent(&t.parent_id_hex(), &workflow));
-    call.depth = causal_depth(
-        call.chain.depth,
-        &call.presenter,
-        parent.as_ref().map(|p| &p.parent),
-    );
     check_causal_depth(
         call.depth,
         stage.settings.max_depth.min(call.chain.max_depth),
     )
     .map_err(|d| deny(d.code(), d))?;
-    call.parent_decision = parent.map(|p| p.decision_id);
     if call.outbound {
         let stored = ledger::snapshot(&ctx.gw.store, &call.chain.workflow_id)
             .await
@@ -480,7 +485,12 @@ pub(crate) async fn after_result(
         });
         ledger::record(&ctx.gw.store, &call.budget, &usage, read.as_ref())
             .await
-            .map_err(|e| format!("{}: {e}", e.code()))?;
+            .map_err(|e| {
+                format!(
+                    "The tool result was withheld by Behavry: the workflow's usage could not be recorded ({}: {e}).",
+                    e.code()
+                )
+            })?;
     }
     if state.span.is_none() && state.started.is_none() {
         return Ok(result);
