@@ -207,6 +207,17 @@ async fn the_header_carrier_works_and_must_agree_with_meta() {
         )
         .await;
     assert_denied(&h, &reply, "workflow_token_malformed").await;
+    // A header that is not visible ASCII is refused, not ignored.
+    let reply = h
+        .call(
+            "orchestrator",
+            "database.query",
+            None,
+            None,
+            &[("behavry-workflow-token", "t\u{e9}ken")],
+        )
+        .await;
+    assert_denied(&h, &reply, "workflow_token_malformed").await;
 }
 
 #[tokio::test]

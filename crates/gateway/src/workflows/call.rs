@@ -38,20 +38,33 @@ pub(crate) struct WorkflowHeaders {
     pub token: Option<String>,
     pub id: Option<String>,
     pub traceparent: Option<String>,
+    /// A workflow header was present but not visible ASCII: the call is
+    /// denied as malformed rather than treated as outside any workflow.
+    pub unreadable: bool,
 }
 
 impl WorkflowHeaders {
     pub(crate) fn from_headers(headers: &axum::http::HeaderMap) -> Self {
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+        let mut unreadable = false;
+        let mut get = |name: &str, strict: bool| match headers.get(name) {
+            None => None,
+            Some(v) => match v.to_str() {
+                Ok(text) => Some(text.to_string()),
+                Err(_) => {
+                    unreadable |= strict;
+                    None
+                }
+            },
         };
+        let token = get(behavry_workflow::TOKEN_HEADER, true);
+        let id = get(behavry_workflow::WORKFLOW_ID_HEADER, true);
+        // An unreadable traceparent is ignored like an invalid one.
+        let traceparent = get(TRACEPARENT, false);
         WorkflowHeaders {
-            token: get(behavry_workflow::TOKEN_HEADER),
-            id: get(behavry_workflow::WORKFLOW_ID_HEADER),
-            traceparent: get(TRACEPARENT),
+            token,
+            id,
+            traceparent,
+            unreadable,
         }
     }
 }
@@ -104,6 +117,12 @@ pub(crate) async fn before_decision(
     state: &mut WorkflowState,
 ) -> Result<(), Reason> {
     let headers = &ctx.workflow_headers;
+    if headers.unreadable {
+        return Err(deny(
+            "workflow_token_malformed",
+            "a workflow header is not visible ASCII",
+        ));
+    }
     let meta = input.request.meta.clone();
     let request = extract(
         headers.token.as_deref(),
