@@ -16,9 +16,9 @@ pub(crate) use call::{
     after_decision, after_result, before_decision, prepare_forward, WorkflowHeaders, WorkflowState,
 };
 pub use ledger::{snapshot, StoredLedger};
-pub use lineage::{Lineage, LineageEntry};
+pub(crate) use lineage::Lineage;
 pub use root_key::{load_root_key, RootKeyError, PUBLIC_KEY_SETTING, ROOT_KEY_FILE};
-pub use start::{start_workflow, started_summary, StartFailure, Started};
+pub use start::{start_workflow, StartFailure};
 
 use arc_swap::ArcSwap;
 use behavry_config::{FlowModeSetting, RiskSettings, WorkflowSettings};

@@ -19,13 +19,10 @@ use behavry_store::WorkflowRecord;
 use behavry_workflow::{
     AgentRef, Flag, MintError, RootToken, Scope, StartError, StartSpec, WorkflowId,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use time::OffsetDateTime;
-
-/// A started workflow, as the agent receives it.
-pub type Started = RootToken;
 
 /// Why a workflow was not started.
 #[derive(Debug, thiserror::Error)]
@@ -165,15 +162,5 @@ async fn ceiling(
     Scope::parse(&tools, &["*".to_string()], &flags).unwrap_or_else(|e| {
         tracing::warn!(agent = %agent.name, error = %e, "workflow ceiling too large; granting nothing");
         Scope::empty()
-    })
-}
-
-/// The admin view of a workflow's token facts (no token material).
-pub fn started_summary(root: &RootToken) -> Value {
-    json!({
-        "id": root.workflow.as_str(),
-        "expires": root.expires,
-        "scope": root.scope,
-        "clamped": root.clamped,
     })
 }
