@@ -202,8 +202,8 @@ pub(crate) async fn before_decision(
             input.workflow = Some(chain_value(&chain));
             let call = classify(stage, input, chain, presenter);
             let span = incoming.map_or_else(TraceParent::new_root, |t| t.child_random());
-            let call = check(ctx, stage, input, call, incoming.as_ref()).await?;
-            input.workflow = Some(policy_value(ctx, &call, &span, incoming.as_ref()).await?);
+            let (call, stored) = check(ctx, stage, input, call, incoming.as_ref()).await?;
+            input.workflow = Some(policy_value(ctx, &call, stored, &span, incoming.as_ref()));
             state.span = Some(span);
             state.call = Some(Box::new(call));
             Ok(())
@@ -255,7 +255,7 @@ async fn check(
     input: &mut PolicyInput,
     mut call: WorkflowCall,
     incoming: Option<&TraceParent>,
-) -> Result<WorkflowCall, Reason> {
+) -> Result<(WorkflowCall, Option<ledger::StoredLedger>), Reason> {
     // Lineage first, so a denied call keeps its place in the workflow's tree.
     let workflow = call.chain.workflow_id.as_str().to_string();
     let parent = incoming.and_then(|t| stage.lineage.parent(&t.parent_id_hex(), &workflow));
@@ -283,27 +283,24 @@ async fn check(
         stage.settings.max_depth.min(call.chain.max_depth),
     )
     .map_err(|d| deny(d.code(), d))?;
-    if call.outbound {
-        let stored = ledger::snapshot(&ctx.gw.store, &call.chain.workflow_id)
-            .await
-            .map_err(|e| deny(e.code(), e))?;
-        let reads = stored.map(|s| s.reads).unwrap_or_default();
-        call.flow_alert = stage
-            .flow
-            .evaluate(&reads, &call.presenter, now_secs(input));
-    }
-    Ok(call)
-}
-
-async fn policy_value(
-    ctx: &CallCtx,
-    call: &WorkflowCall,
-    span: &TraceParent,
-    incoming: Option<&TraceParent>,
-) -> Result<Value, Reason> {
+    // One read of the shared ledger serves the flow rule and `input.workflow`.
     let stored = ledger::snapshot(&ctx.gw.store, &call.chain.workflow_id)
         .await
         .map_err(|e| deny(e.code(), e))?;
+    if call.outbound {
+        let reads = stored.as_ref().map_or(&[][..], |s| &s.reads[..]);
+        call.flow_alert = stage.flow.evaluate(reads, &call.presenter, now_secs(input));
+    }
+    Ok((call, stored))
+}
+
+fn policy_value(
+    ctx: &CallCtx,
+    call: &WorkflowCall,
+    stored: Option<ledger::StoredLedger>,
+    span: &TraceParent,
+    incoming: Option<&TraceParent>,
+) -> Value {
     let (budgets, reads) = match stored {
         Some(s) => (Some(s.ledger.budgets.state()), s.reads),
         None => (None, Vec::new()),
@@ -339,7 +336,7 @@ async fn policy_value(
         );
         obj.insert("parent_decision".into(), json!(call.parent_decision));
     }
-    Ok(value)
+    value
 }
 
 /// After the decision: the flow rule, the shared budgets, a start request.
