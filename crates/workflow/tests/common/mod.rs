@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use behavry_workflow::{
-    attenuate, AgentRef, BudgetLimits, Delegation, Scope, StartRequest, WorkflowAuthority,
-    WorkflowId,
+    attenuate, AgentRef, BudgetLimits, Delegation, Scope, StartRequest, TokenVerifier,
+    VerifierConfig, WorkflowAuthority, WorkflowId,
 };
 use biscuit_auth::builder::BlockBuilder;
 use biscuit_auth::Biscuit;
@@ -152,4 +152,31 @@ pub fn hop_record(
         "scope": {"tools": tools, "resources": resources, "flags": flags},
     })
     .to_string()
+}
+
+/// A verifier with the default configuration.
+pub fn verifier(authority: &WorkflowAuthority) -> TokenVerifier {
+    TokenVerifier::new(authority.public_key(), VerifierConfig::default())
+}
+
+/// orchestrator → researcher → mailer.
+pub fn pipeline(authority: &WorkflowAuthority) -> (String, String, String) {
+    let root = root_token(authority);
+    let researcher = delegate(
+        authority,
+        &root,
+        "researcher",
+        scope(
+            &["database.*", "files.read", "email.send"],
+            &["*"],
+            &["outbound"],
+        ),
+    );
+    let mailer = delegate(
+        authority,
+        &researcher,
+        "mailer",
+        scope(&["email.send"], &["*"], &["outbound"]),
+    );
+    (root, researcher, mailer)
 }
